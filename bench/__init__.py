@@ -1,0 +1,1 @@
+"""Heng benchmarks: ``.venv/bin/python -m bench.run [--only NAME]`` (``make bench``)."""

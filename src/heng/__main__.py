@@ -1,0 +1,3 @@
+from heng.cli import main
+
+raise SystemExit(main())

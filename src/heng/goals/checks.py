@@ -1,0 +1,325 @@
+"""The pace check (E1, E2): after every ingestion and on a schedule.
+
+    run = pace_check(trigger="schedule")
+
+Evaluates every open KPI for every holder (:func:`heng.goals.evaluation.evaluate`), compares
+with the stored :class:`PaceState` and, on the transition not-breached → breached only, records
+a :class:`PaceAlert` and notifies the person and his manager with the numbers that triggered
+it (in-app, plus their channels). A recovery resets the state so that the next breach alerts
+again. Then KPI progress feeds the goal tree roll-up, and completed rewarded goals grant their
+points. Writes are proportional to the changes (transitions, goals whose progress moved), not
+to the number of people checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+import polars as pl
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from heng.accounts.models import User
+from heng.engine.pace import breach_transitions
+from heng.goals.evaluation import Skipped, default_as_of, evaluate
+from heng.goals.models import Goal, GoalKind, PaceAlert, PaceRun, PaceState, Recognition
+from heng.goals.recipients import managers_of, users_of
+from heng.goals.rollup import goals_rollup, measure_key_results
+from heng.notifications.services import Outgoing, send_many
+from heng.people.models import Employee
+from heng.performance.models import Indicator
+
+log = logging.getLogger(__name__)
+KEYS = ["employee_id", "goal_id", "period_start"]
+LOCK_ID = 0x6865_6E67_0601  # "heng" + issue 6: one pace check at a time (PostgreSQL)
+
+
+def number(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text}{unit}" if unit in ("%", "") else f"{text} {unit}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _previous(frame: pl.DataFrame) -> pl.DataFrame:
+    goal_ids = frame["goal_id"].unique().to_list()
+    starts = frame["period_start"].unique().to_list()
+    rows = PaceState.objects.filter(goal_id__in=goal_ids, period_start__in=starts).values_list(
+        "pk", "employee_id", "goal_id", "period_start", "breached"
+    )
+    return pl.DataFrame(
+        list(rows),
+        schema={
+            "state_id": pl.Int64,
+            "employee_id": pl.Int64,
+            "goal_id": pl.Int64,
+            "period_start": pl.Date,
+            "breached": pl.Boolean,
+        },
+        orient="row",
+    )
+
+
+def _state(row: dict[str, Any], now: dt.datetime, **extra: Any) -> PaceState:
+    return PaceState(
+        pk=row.get("state_id"),
+        goal_id=row["goal_id"],
+        employee_id=row["employee_id"],
+        indicator_id=row["indicator_id"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        actual=row["actual"],
+        expected=row["expected"],
+        target=row["target"],
+        threshold=row["threshold"],
+        attainment=row["attainment"],
+        checked_at=now,
+        **extra,
+    )
+
+
+_STATE_FIELDS = [
+    "breached",
+    "actual",
+    "expected",
+    "target",
+    "threshold",
+    "attainment",
+    "checked_at",
+]
+
+
+def _write_states(fired: pl.DataFrame, recovered: pl.DataFrame, now: dt.datetime) -> None:
+    new: list[PaceState] = []
+    again: list[PaceState] = []
+    back: list[PaceState] = []
+    for row in fired.iter_rows(named=True):
+        state = _state(row, now, breached=True, breached_at=now)
+        (again if row.get("state_id") is not None else new).append(state)
+    for row in recovered.iter_rows(named=True):
+        back.append(_state(row, now, breached=False, recovered_at=now))
+    PaceState.objects.bulk_create(new, batch_size=2000)
+    PaceState.objects.bulk_update(again, [*_STATE_FIELDS, "breached_at"], batch_size=2000)
+    PaceState.objects.bulk_update(back, [*_STATE_FIELDS, "recovered_at"], batch_size=2000)
+
+
+TITLE = _("Off pace: %(indicator)s (%(name)s)")
+BODY = _(
+    "%(name)s — %(goal)s: %(actual)s by %(as_of)s, %(expected)s expected to date "
+    "(%(attainment)s of the pace; alert below %(threshold)s). "
+    "Target %(target)s for %(period_start)s – %(period_end)s."
+)
+
+
+def _alerts(fired: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> int:
+    """Record one alert per breach and notify the person and his manager(s)."""
+    if fired.is_empty():
+        return 0
+    employees = fired.select("employee_id", "unit_id", "working_unit_id").unique("employee_id")
+    managers = managers_of(employees.iter_rows())
+    own = users_of(employees["employee_id"].to_list())
+    names = dict(
+        Employee.objects.filter(pk__in=employees["employee_id"].to_list()).values_list("pk", "name")
+    )
+    goal_ids = fired["goal_id"].unique().to_list()
+    goals = dict(Goal.objects.filter(pk__in=goal_ids).values_list("pk", "title"))
+    indicators = {
+        i.pk: i for i in Indicator.objects.filter(pk__in=fired["indicator_id"].unique().to_list())
+    }
+    alerts = []
+    for row in fired.iter_rows(named=True):
+        employee_id = row["employee_id"]
+        recipients = sorted(
+            ({own[employee_id]} if employee_id in own else set()) | managers.get(employee_id, set())
+        )
+        alerts.append(
+            PaceAlert(
+                goal_id=row["goal_id"],
+                employee_id=employee_id,
+                indicator_id=row["indicator_id"],
+                period_start=row["period_start"],
+                period_end=row["period_end"],
+                as_of=as_of,
+                actual=row["actual"],
+                expected=row["expected"],
+                target=row["target"],
+                threshold=row["threshold"],
+                attainment=row["attainment"],
+                recipients=recipients,
+                created_at=now,
+            )
+        )
+    created = PaceAlert.objects.bulk_create(alerts, batch_size=2000)
+    user_ids = {u for a in created for u in a.recipients}
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids).only("pk", "preferred_language")}
+    messages = []
+    for alert in created:
+        indicator = indicators[alert.indicator_id]
+        unit = indicator.unit
+        messages.append(
+            Outgoing(
+                recipients=[users[u] for u in alert.recipients if u in users],
+                title=TITLE,
+                body=BODY,
+                url=f"/goals/people/{alert.employee_id}/",
+                params={
+                    "name": names.get(alert.employee_id, ""),
+                    "indicator": indicator.name,
+                    "goal": goals.get(alert.goal_id, ""),
+                    "actual": number(alert.actual, unit),
+                    "expected": number(alert.expected, unit),
+                    "target": number(alert.target, unit),
+                    "attainment": percent(alert.attainment),
+                    "threshold": percent(alert.threshold),
+                    "as_of": alert.as_of.isoformat(),
+                    "period_start": alert.period_start.isoformat(),
+                    "period_end": alert.period_end.isoformat(),
+                },
+                key=f"pace:{alert.pk}",
+                kind="pace_alert",
+            )
+        )
+    send_many(messages)
+    return len(created)
+
+
+REWARD_TITLE = _("+%(points)s points: %(goal)s")
+REWARD_BODY = _("Completed: %(goal)s. Well done!")
+
+
+def _rewards(frame: pl.DataFrame, now: dt.datetime) -> int:
+    """Automatic recognition: a rewarded KPI completed in a period (once per person and period),
+    a rewarded key result reaching its target (once for its owner)."""
+    done = frame.filter((pl.col("reward_points") > 0) & (pl.col("progress") >= 1.0))
+    grants: list[tuple[int, int, int, str]] = [
+        (
+            r["employee_id"],
+            r["goal_id"],
+            r["reward_points"],
+            f"goal:{r['goal_id']}:{r['employee_id']}:{r['period_start']}",
+        )
+        for r in done.iter_rows(named=True)
+    ]
+    for pk, owner, points in Goal.objects.filter(
+        kind=GoalKind.KEY_RESULT, reward_points__gt=0, progress__gte=1.0, owner__isnull=False
+    ).values_list("pk", "owner_id", "reward_points"):
+        grants.append((owner, pk, points, f"goal:{pk}:{owner}"))
+    if not grants:
+        return 0
+    keys = [g[3] for g in grants]
+    known = set(Recognition.objects.filter(rule_key__in=keys).values_list("rule_key", flat=True))
+    fresh = [g for g in grants if g[3] not in known]
+    if not fresh:
+        return 0
+    titles = dict(Goal.objects.filter(pk__in={g[1] for g in fresh}).values_list("pk", "title"))
+    Recognition.objects.bulk_create(
+        [
+            Recognition(
+                employee_id=e,
+                goal_id=g,
+                points=p,
+                rule_key=k,
+                created_at=now,
+                message=str(titles.get(g, ""))[:300],
+            )
+            for e, g, p, k in fresh
+        ]
+    )
+    own = users_of([g[0] for g in fresh])
+    users = {u.pk: u for u in User.objects.filter(pk__in=own.values())}
+    send_many(
+        [
+            Outgoing(
+                recipients=[users[own[e]]],
+                title=REWARD_TITLE,
+                body=REWARD_BODY,
+                params={"points": p, "goal": titles.get(g, "")},
+                url="/goals/me/",
+                key=f"reward:{k}",
+                kind="recognition",
+            )
+            for e, g, p, k in fresh
+            if e in own and own[e] in users
+        ]
+    )
+    return len(fresh)
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
+
+
+def pace_check(
+    *,
+    as_of: dt.date | None = None,
+    trigger: str = "schedule",
+    batch_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> PaceRun:
+    """Check every open KPI for every holder; alert on new breaches; roll progress up."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    as_of = as_of or default_as_of()
+    skipped = Skipped()
+    frame = evaluate(as_of=as_of, skipped=skipped)
+    kr_values = measure_key_results(as_of=as_of)
+    with transaction.atomic():
+        _lock()
+        judged = frame.filter(pl.col("breached").is_not_null())
+        previous = _previous(judged)
+        moves = breach_transitions(judged, previous, keys=KEYS).join(
+            previous.select(*KEYS, "state_id"), on=KEYS, how="left"
+        )
+        fired = moves.filter(pl.col("fire"))
+        recovered = moves.filter(pl.col("recover"))
+        _write_states(fired, recovered, now)
+        alerts = _alerts(fired, as_of, now)
+        kpi_progress = dict(frame.group_by("goal_id").agg(pl.col("progress").mean()).iter_rows())
+        goals_rollup(kpi_progress=kpi_progress, kr_values=kr_values)
+        _rewards(frame, now)
+        run = PaceRun.objects.create(
+            started_at=now,
+            trigger=trigger,
+            batch_id=batch_id,
+            as_of=as_of,
+            rows=frame.height,
+            fired=alerts,
+            recovered=recovered.height,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+    for goal_id, reason in skipped.reasons.items():
+        log.warning("pace check %s: KPI %s skipped: %s", run.pk, goal_id, reason)
+    return run
+
+
+def pace_check_new_batches() -> PaceRun | None:
+    """Run a check if a batch was committed after the last ingestion-triggered check."""
+    from heng.integrations.models import Batch, BatchStatus
+
+    newest = (
+        Batch.objects.filter(status=BatchStatus.COMMITTED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if newest is None:
+        return None
+    seen = (
+        PaceRun.objects.filter(batch_id__isnull=False)
+        .order_by("-batch_id")
+        .values_list("batch_id", flat=True)
+        .first()
+    )
+    if seen is not None and seen >= newest:
+        return None
+    return pace_check(trigger="ingestion", batch_id=newest)

@@ -1,0 +1,1 @@
+"""The canonical scheme document: shape, checks, override resolution and YAML files."""

@@ -1,0 +1,59 @@
+"""Scored results (one row per participant, stored idempotently) and calibration adjustments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from heng.performance.models.cycles import Cycle, Participant
+
+_SCORE = {"max_digits": 12, "decimal_places": 4}
+
+
+class Result(models.Model):
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="results")
+    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="result")
+    employee_id = models.IntegerField(db_index=True)  # denormalised for the scorecard trend
+    kpi = models.DecimalField(**_SCORE)
+    review_score = models.DecimalField(null=True, blank=True, **_SCORE)
+    bonus = models.DecimalField(**_SCORE)
+    total = models.DecimalField(**_SCORE)
+    rating = models.CharField(max_length=40)
+    rank = models.PositiveIntegerField()
+    group_size = models.PositiveIntegerField()
+    # After calibration (equal to total/rating until someone adjusts them with a reason).
+    final_total = models.DecimalField(**_SCORE)
+    final_rating = models.CharField(max_length=40)
+    # The engine's explanation as JSON text (built vectorised, stored verbatim): one object
+    # per indicator and per category; text keeps 100k-person cycles cheap to write.
+    indicators = models.TextField(default="[]")
+    categories = models.TextField(default="[]")
+    engine_version = models.CharField(max_length=40)
+    input_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["cycle", "rank", "participant"]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}: {self.final_total}"
+
+
+class Adjustment(models.Model):
+    """A calibration change of a final score or rating: always with a reason, who and when."""
+
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="adjustments")
+    field = models.CharField(max_length=12)  # "total" or "rating"
+    old_value = models.CharField(max_length=40)
+    new_value = models.CharField(max_length=40)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["result", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.result_id}: {self.field} → {self.new_value}"

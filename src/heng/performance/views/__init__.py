@@ -1,0 +1,1 @@
+"""Pages of the performance app (indicator library, schemes, resolution, what-if)."""
