@@ -185,7 +185,7 @@ def _weekly(
 
     n = len(ids)
     with connection.cursor() as cursor:
-        for code, metric_id in metric_ids.items():
+        for metric_id in metric_ids.values():
             values = (500 * skill * rng.lognormal(0, 0.1, n)).round(2)
             frame = pl.DataFrame(
                 {

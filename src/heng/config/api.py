@@ -8,9 +8,9 @@ from heng.accounts.api import router as accounts_router
 from heng.accounts.api_auth import API_AUTH
 from heng.core.api import install_error_handlers
 from heng.core.api_audit import router as audit_router
+from heng.goals.api import router as goals_router
 from heng.integrations.api import router as integrations_router
 from heng.notifications.api import router as notifications_router
-from heng.goals.api import router as goals_router
 from heng.org.api import router as org_router
 from heng.people.api import router as people_router
 from heng.performance.api import router as performance_router

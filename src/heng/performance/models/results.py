@@ -8,22 +8,25 @@ from django.utils.translation import gettext_lazy as _
 
 from heng.performance.models.cycles import Cycle, Participant
 
-_SCORE = {"max_digits": 12, "decimal_places": 4}
+
+def _score_field(*, null: bool = False) -> models.DecimalField:  # type: ignore[type-arg]
+    """Scores are stored with four decimals (ADR 0002); one definition keeps them alike."""
+    return models.DecimalField(max_digits=12, decimal_places=4, null=null, blank=null)
 
 
 class Result(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="results")
     participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="result")
     employee_id = models.IntegerField(db_index=True)  # denormalised for the scorecard trend
-    kpi = models.DecimalField(**_SCORE)
-    review_score = models.DecimalField(null=True, blank=True, **_SCORE)
-    bonus = models.DecimalField(**_SCORE)
-    total = models.DecimalField(**_SCORE)
+    kpi = _score_field()
+    review_score = _score_field(null=True)
+    bonus = _score_field()
+    total = _score_field()
     rating = models.CharField(max_length=40)
     rank = models.PositiveIntegerField()
     group_size = models.PositiveIntegerField()
     # After calibration (equal to total/rating until someone adjusts them with a reason).
-    final_total = models.DecimalField(**_SCORE)
+    final_total = _score_field()
     final_rating = models.CharField(max_length=40)
     # The engine's explanation as JSON text (built vectorised, stored verbatim): one object
     # per indicator and per category; text keeps 100k-person cycles cheap to write.
