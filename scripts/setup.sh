@@ -32,4 +32,4 @@ if ! command -v msgfmt >/dev/null 2>&1; then
   apt-get install -y -qq gettext >/dev/null
 fi
 echo "==> compiling translations"
-(cd src/heng && ../../.venv/bin/heng compilemessages -v0 --ignore='.venv*')
+(cd src/heng && HENG_VAR_DIR="$(pwd)/../../var" ../../.venv/bin/heng compilemessages -v0 --ignore='.venv*')

@@ -141,3 +141,29 @@ def _no_lockout_between_tests(settings: Any) -> None:
     settings.AXES_ENABLED = False
     # Argon2 is deliberately slow; tests that are not about hashing use a fast hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_flush_passes_the_ledger_triggers() -> Any:
+    """Let the test runner empty the ledger between transactional tests on SQLite.
+
+    SQLite has no TRUNCATE: Django flushes with DELETE, which the append-only triggers of
+    migration performance.0004 refuse (as they should in production). For the flush only, the
+    triggers are dropped and re-created inside the flush's own transaction.
+    """
+    import importlib
+
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    ledger = importlib.import_module("heng.performance.migrations.0004_ledger_append_only")
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        statements = original(self, style, tables, **kwargs)
+        if "performance_ledgerentry" not in tables:
+            return statements
+        return [*ledger.SQLITE_DOWN, *statements, *ledger.SQLITE_UP]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
