@@ -4,6 +4,9 @@ VENV := .venv/bin
 HENG := $(VENV)/heng
 EMPLOYEES ?= 400
 ONLY ?=
+# The PostgreSQL benchmarks create and drop their own databases on this server.
+HENG_BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export HENG_BENCH_POSTGRES_URL
 
 .PHONY: help setup demo serve test lint format bench messages
 

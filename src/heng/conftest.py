@@ -153,10 +153,14 @@ def _sqlite_flush_passes_the_ledger_triggers() -> Any:
     """
     import importlib
 
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db import connection
 
+    if connection.vendor != "sqlite":
+        yield
+        return
+    operations = type(connection.ops)
     ledger = importlib.import_module("heng.performance.migrations.0004_ledger_append_only")
-    original = DatabaseOperations.sql_flush
+    original = operations.sql_flush
 
     def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
         statements = original(self, style, tables, **kwargs)
@@ -165,5 +169,5 @@ def _sqlite_flush_passes_the_ledger_triggers() -> Any:
         return [*ledger.SQLITE_DOWN, *statements, *ledger.SQLITE_UP]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        patch.setattr(operations, "sql_flush", sql_flush)
         yield

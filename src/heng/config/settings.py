@@ -109,6 +109,10 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'heng.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# One test database per test run (the process id unless TEST_DATABASE_NAME is set): two test
+# runs on one machine, e.g. two checkouts against the same PostgreSQL, never drop each
+# other's database half-way.
+_TEST_DB_NAME = os.environ.get("TEST_DATABASE_NAME") or f"test_heng_{os.getpid()}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions + WAL: concurrent web and worker processes queue instead of
     # failing with "database is locked" half-way through a write.
@@ -119,13 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(VAR_DIR / os.environ.get("TEST_DATABASE_NAME", "test_heng.sqlite3"))
-    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"{_TEST_DB_NAME}.sqlite3")}
 else:
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
-        "TEST_DATABASE_NAME", "test_heng"
-    )
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = _TEST_DB_NAME
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
