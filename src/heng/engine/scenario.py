@@ -77,6 +77,10 @@ class Scenario:
 
 def load_scenario(path: str | Path) -> Scenario:
     file = Path(path)
+    return parse_scenario(_read_yaml(file), base_dir=file.parent)
+
+
+def _read_yaml(file: Path) -> Any:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
@@ -91,7 +95,20 @@ def load_scenario(path: str | Path) -> Scenario:
         raise EngineError(
             "scenario_invalid", f"{file}: not valid YAML{where}", {"file": str(file)}
         ) from None
-    return parse_scenario(data)
+    return data
+
+
+def _scheme_body(raw: Any, path: str, base_dir: Path | None) -> Any:
+    """A scheme is written inline or named by a path to a YAML file holding the same mapping
+    (relative to the scenario file): one scheme file shared by several scenarios."""
+    if not isinstance(raw, str):
+        return raw
+    if base_dir is None:
+        raise fail(path, "a scheme given by path needs a scenario read from a file")
+    file = Path(raw) if Path(raw).is_absolute() else base_dir / raw
+    if not file.is_file():
+        raise fail(path, f"scheme file {raw!r} not found")
+    return _read_yaml(file)
 
 
 def _mapping(value: Any, path: str, *, required: bool = False) -> Mapping[str, Any]:
@@ -209,8 +226,9 @@ def _benchmarks(data: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any], s
     return tables
 
 
-def parse_scenario(data: Any) -> Scenario:
-    """Validate a parsed YAML document and turn it into engine frames."""
+def parse_scenario(data: Any, *, base_dir: Path | None = None) -> Scenario:
+    """Validate a parsed YAML document and turn it into engine frames. ``base_dir`` is where
+    scheme files named by path are looked up (the scenario file's folder)."""
     data = _mapping(data, "(document)", required=True)
     unknown = sorted(set(data) - set(TOP_LEVEL))
     if unknown:
@@ -219,7 +237,10 @@ def parse_scenario(data: Any) -> Scenario:
     raw_schemes = _mapping(data.get("schemes"), "schemes", required=True)
     if not raw_schemes:
         raise fail("schemes", "missing (at least one scheme)")
-    schemes = {str(n): parse_scheme(str(n), s, f"schemes.{n}") for n, s in raw_schemes.items()}
+    schemes = {
+        str(n): parse_scheme(str(n), _scheme_body(s, f"schemes.{n}", base_dir), f"schemes.{n}")
+        for n, s in raw_schemes.items()
+    }
     context = {str(k): str(v) for k, v in _mapping(data.get("context"), "context").items()}
     people = _employees(data, schemes)
 

@@ -233,3 +233,33 @@ def test_the_worked_example_in_the_docs_runs() -> None:
         89.8,
         96.05,
     )
+
+
+def test_a_scheme_given_by_path_scores_like_the_same_scheme_inline(tmp_path: Path) -> None:
+    # Given the scheme of BASE in its own file, named by a path relative to the scenario
+    (tmp_path / "schemes").mkdir()
+    scheme_file = tmp_path / "schemes" / "ops.yaml"
+    scheme_file.write_text(yaml.safe_dump(BASE["schemes"]["ops"]), encoding="utf-8")
+    by_path = {**copy.deepcopy(BASE), "schemes": {"ops": "schemes/ops.yaml"}}
+    scenario_file = tmp_path / "scenario.yaml"
+    scenario_file.write_text(yaml.safe_dump(by_path, allow_unicode=True), encoding="utf-8")
+    # When both are scored
+    from_file = load_scenario(scenario_file).run()
+    inline = parse_scenario(copy.deepcopy(BASE)).run()
+    # Then the totals are the same: A (gz: 50/50) 0.8*50 + 100*0.5 = 90; B (south 70/30)
+    # 80*0.7 + 100*0.3 = 86; C (north, base 60/40, on target) 100
+    assert from_file.totals.select("employee_id", "total").rows() == [
+        ("A", 90.0),
+        ("B", 86.0),
+        ("C", 100.0),
+    ]
+    assert from_file.totals.equals(inline.totals)
+
+
+def test_a_missing_scheme_file_is_refused_with_its_path(tmp_path: Path) -> None:
+    data = {**copy.deepcopy(BASE), "schemes": {"ops": "nowhere.yaml"}}
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(EngineError) as err:
+        load_scenario(file)
+    assert "schemes.ops" in str(err.value.message) and "nowhere.yaml" in str(err.value.message)
