@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,10 +21,33 @@ from heng.performance.models import (
     SchemeOverride,
     SchemeVersion,
 )
+from heng.performance.services.indicators import INDICATOR_FIELDS
+
+
+class IndicatorAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The same checks as the library page and the API: rule, parameters, formula."""
+
+    class Meta:
+        model = Indicator
+        fields = ["code", *INDICATOR_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        from heng.core.errors import ApplicationError
+        from heng.performance.services.indicators import indicator_validate
+
+        cleaned = super().clean() or {}
+        code = cleaned.get("code") or (self.instance.code if self.instance.pk else "")
+        try:
+            indicator_validate(code=str(code), values=cleaned)
+        except ApplicationError as exc:
+            for field, message in (exc.fields or {}).items():
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
 
 
 @admin.register(Indicator)
 class IndicatorAdmin(SimpleHistoryAdmin):
+    form = IndicatorAdminForm
     list_display = ["code", "name", "category", "direction", "value_kind", "rule"]
     list_filter = ["category", "direction", "value_kind", "rule"]
     search_fields = ["code", "name", "name_en"]

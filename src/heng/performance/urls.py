@@ -8,6 +8,7 @@ urlpatterns = [
     path("indicators/", library.indicator_list, name="indicator-list"),
     path("indicators/new/", library.indicator_new, name="indicator-new"),
     path("indicators/<str:code>/", library.indicator_edit, name="indicator-edit"),
+    path("indicators/<str:code>/delete/", library.indicator_delete, name="indicator-delete"),
     path("schemes/", schemes.scheme_list, name="scheme-list"),
     path("schemes/new/", schemes.scheme_new, name="scheme-new"),
     path("schemes/import/", schemes.scheme_import, name="scheme-import"),

@@ -42,7 +42,7 @@ def indicator_formula_validate(text: str) -> list[str]:
     return []
 
 
-_FIELDS = (
+INDICATOR_FIELDS = _FIELDS = (
     "name",
     "name_en",
     "category",
@@ -94,6 +94,11 @@ def _validate(values: dict[str, Any], *, code: str) -> None:
             _("Indicator %(code)s: %(reason)s") % {"code": code or "?", "reason": first},
             fields=fields,
         )
+
+
+def indicator_validate(*, code: str, values: dict[str, Any]) -> None:
+    """Check an indicator's fields without saving (the admin's form uses it too)."""
+    _validate({name: values.get(name, "") for name in _FIELDS}, code=code)
 
 
 @transaction.atomic

@@ -261,3 +261,65 @@ def test_scheme_list_shows_schemes_and_frameworks(
     assert "F433" in text
     assert page.context["can_create"] is False
     assert page.context["can_import"] is False
+
+
+def test_hr_deletes_an_unused_indicator_from_its_page(
+    client: Client, world: Any, library: Any
+) -> None:
+    # Given an indicator no scheme uses
+    hr = _login(client, world.users["hr"])
+    assert 'data-testid="delete"' in hr.get("/performance/indicators/VISITS/").content.decode()
+    # When HR deletes it
+    response = hr.post("/performance/indicators/VISITS/delete/")
+    # Then it is gone and the library is shown again
+    assert response.status_code == 302
+    assert response["Location"] == "/performance/indicators/"
+    assert not Indicator.objects.filter(code="VISITS").exists()
+
+
+def test_an_indicator_in_use_is_not_deleted_and_the_scheme_is_named(
+    client: Client, world: Any, sales_scheme: Scheme
+) -> None:
+    hr = _login(client, world.users["hr"])
+    used = SchemeLine.objects.filter(scheme=sales_scheme).first()
+    assert used is not None
+    code = used.indicator.code
+    response = hr.post(f"/performance/indicators/{code}/delete/", follow=True)
+    assert Indicator.objects.filter(code=code).exists()
+    assert "SALES-REP" in response.content.decode()
+
+
+def test_a_store_manager_cannot_delete_indicators(client: Client, world: Any, library: Any) -> None:
+    response = _login(client, world.users["gz_manager"]).post(
+        "/performance/indicators/VISITS/delete/"
+    )
+    assert response.status_code in (403, 404)
+    assert Indicator.objects.filter(code="VISITS").exists()
+
+
+def test_the_admin_refuses_an_indicator_with_a_missing_rule_parameter(
+    client: Client, world: Any
+) -> None:
+    # Given a superuser in the back office
+    from heng.accounts.models import User
+
+    admin = User.objects.create_superuser(username="root", password="x-Long-enough-1")
+    client.force_login(admin, backend=BACKEND)
+    # When an indicator with the frequency rule but no "minimum" is saved
+    response = client.post(
+        "/admin/performance/indicator/add/",
+        {
+            "code": "VIDEOS",
+            "name": "视频数",
+            "category": "process",
+            "direction": "higher",
+            "value_kind": "metric",
+            "source_metric": "douyin.videos",
+            "rule": "frequency",
+            "params": "{}",
+        },
+    )
+    # Then the form comes back with the parameter error and nothing is saved
+    assert response.status_code == 200
+    assert "minimum" in str(response.context["adminform"].form.errors)
+    assert not Indicator.objects.filter(code="VIDEOS").exists()

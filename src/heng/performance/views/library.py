@@ -1,4 +1,4 @@
-"""Indicator library pages: list with filters, create, edit."""
+"""Indicator library pages: list with filters, create, edit, delete."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from heng.core.errors import ApplicationError, NotFound
 from heng.performance import services
@@ -99,3 +100,18 @@ def indicator_edit(request: HttpRequest, code: str) -> HttpResponse:
         {"form": form, "indicator": indicator, "can_edit": can_edit, "used_by": used_by},
         status=status,
     )
+
+
+@login_required
+@require_POST
+def indicator_delete(request: HttpRequest, code: str) -> HttpResponse:
+    """Delete an indicator no scheme uses; one in use is refused with the schemes named."""
+    indicator = access_indicator(request.user, code)
+    require_library_editor(request.user)
+    try:
+        services.indicator_delete(actor=actor_of(request), indicator=indicator)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("performance:indicator-edit", code=code)
+    messages.success(request, _("Indicator %(code)s deleted.") % {"code": code})
+    return redirect("performance:indicator-list")
