@@ -600,3 +600,65 @@ def run_check(request: HttpRequest, payload: PaceRunIn) -> Any:
     if not is_company_manager(request.user):
         raise PermissionDenied()
     return Status(201, pace_check(as_of=payload.as_of, trigger="api"))
+
+
+# --- pace thresholds: KPI (on the goal) > indicator > scheme > default -----------------------
+class ThresholdIn(Schema):
+    threshold: Decimal | None = Field(None, description="share of the pace, e.g. 0.70; null: unset")
+
+
+class ThresholdsOut(Schema):
+    default: float
+    indicators: dict[str, float]
+    schemes: dict[str, float]
+
+
+def _thresholds() -> dict[str, Any]:
+    from heng.goals.evaluation import default_threshold
+    from heng.goals.models import IndicatorPace, SchemePace
+
+    return {
+        "default": default_threshold(),
+        "indicators": {
+            code: float(t)
+            for code, t in IndicatorPace.objects.values_list("indicator__code", "alert_threshold")
+        },
+        "schemes": {
+            code: float(t)
+            for code, t in SchemePace.objects.values_list("scheme__code", "alert_threshold")
+        },
+    }
+
+
+@router.get("/pace-thresholds", response={200: ThresholdsOut, **ERRORS})
+def list_thresholds(request: HttpRequest) -> Any:
+    """Alert thresholds set per indicator and per scheme (a KPI's own is on the goal)."""
+    if not is_company_manager(request.user):
+        raise PermissionDenied()
+    return _thresholds()
+
+
+@router.put("/pace-thresholds/indicators/{code}", response={200: ThresholdsOut, **ERRORS})
+def put_indicator_threshold(request: HttpRequest, code: str, payload: ThresholdIn) -> Any:
+    if not is_company_manager(request.user):
+        raise PermissionDenied()
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        raise NotFound()
+    services.indicator_threshold_set(
+        actor=request.user, indicator=indicator, threshold=payload.threshold
+    )
+    return _thresholds()
+
+
+@router.put("/pace-thresholds/schemes/{code}", response={200: ThresholdsOut, **ERRORS})
+def put_scheme_threshold(request: HttpRequest, code: str, payload: ThresholdIn) -> Any:
+    from heng.performance.models import Scheme
+
+    if not is_company_manager(request.user):
+        raise PermissionDenied()
+    scheme = Scheme.objects.filter(code=code).first()
+    if scheme is None:
+        raise NotFound()
+    services.scheme_threshold_set(actor=request.user, scheme=scheme, threshold=payload.threshold)
+    return _thresholds()

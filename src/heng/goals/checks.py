@@ -266,15 +266,20 @@ def pace_check(
     batch_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> PaceRun:
-    """Check every open KPI for every holder; alert on new breaches; roll progress up."""
+    """Check every open KPI for every holder; alert on new breaches; roll progress up.
+
+    One check at a time, and each one reads the facts *after* taking the lock: two checks
+    started together (the one queued after a commit and the every-minute safety net) run one
+    after the other, the second seeing the states the first wrote, so a breach alerts once.
+    """
     started = time.perf_counter()
     now = now or timezone.now()
     as_of = as_of or default_as_of()
     skipped = Skipped()
-    frame = evaluate(as_of=as_of, skipped=skipped)
-    kr_values = measure_key_results(as_of=as_of)
     with transaction.atomic():
         _lock()
+        frame = evaluate(as_of=as_of, skipped=skipped)
+        kr_values = measure_key_results(as_of=as_of)
         judged = frame.filter(pl.col("breached").is_not_null())
         previous = _previous(judged)
         moves = breach_transitions(judged, previous, keys=KEYS).join(
@@ -302,24 +307,38 @@ def pace_check(
     return run
 
 
+# --- after ingestion: the on-commit path and the every-minute safety net --------------------
+# A check *covers* a batch when it started after the batch was committed: it read the facts.
+# Both paths skip covered batches, so together they run one check per burst of deliveries,
+# and whatever runs twice still alerts once (see pace_check).
+
+
+def pace_check_after_batch(
+    *, batch_id: int, committed_after: dt.datetime | None = None
+) -> PaceRun | None:
+    """The check queued right after batch ``batch_id`` was committed (``committed_after``:
+    when the commit was announced). Skipped when a check has started since then (it saw the
+    batch), e.g. when many batches arrive together and the first queued check took them all."""
+    if (
+        committed_after is not None
+        and PaceRun.objects.filter(started_at__gte=committed_after).exists()
+    ):
+        log.info("pace check after batch %s: already covered", batch_id)
+        return None
+    return pace_check(trigger="ingestion", batch_id=batch_id)
+
+
 def pace_check_new_batches() -> PaceRun | None:
-    """Run a check if a batch was committed after the last ingestion-triggered check."""
+    """Safety net (every minute): run a check if a batch was committed after the latest check
+    started — one whose on-commit check was lost (queue down, worker crash) or never queued
+    (a batch committed by another route)."""
     from heng.integrations.models import Batch, BatchStatus
 
-    newest = (
-        Batch.objects.filter(status=BatchStatus.COMMITTED)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    latest = PaceRun.objects.order_by("-started_at").values_list("started_at", flat=True).first()
+    batches = Batch.objects.filter(status=BatchStatus.COMMITTED, committed_at__isnull=False)
+    if latest is not None:
+        batches = batches.filter(committed_at__gt=latest)
+    newest = batches.order_by("-committed_at", "-pk").values_list("pk", flat=True).first()
     if newest is None:
-        return None
-    seen = (
-        PaceRun.objects.filter(batch_id__isnull=False)
-        .order_by("-batch_id")
-        .values_list("batch_id", flat=True)
-        .first()
-    )
-    if seen is not None and seen >= newest:
         return None
     return pace_check(trigger="ingestion", batch_id=newest)

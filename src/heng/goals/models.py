@@ -284,6 +284,29 @@ class IndicatorPace(TimeStampedModel):
         return f"{self.indicator_id}: {self.alert_threshold}"
 
 
+class SchemePace(TimeStampedModel):
+    """Alert threshold for the KPIs of everyone assessed under one scheme (考核方案): the
+    scheme that applies to the person, as for his appraisal. A KPI's own threshold and the
+    indicator's win over it; it wins over the system default."""
+
+    scheme = models.OneToOneField(
+        "performance.Scheme", on_delete=models.CASCADE, related_name="pace_setting"
+    )
+    alert_threshold = models.DecimalField(
+        _("alert below share of pace"),
+        max_digits=4,
+        decimal_places=2,
+        validators=[MinValueValidator(0.01), MaxValueValidator(2)],
+    )
+
+    class Meta:
+        verbose_name = _("scheme pace threshold")
+        verbose_name_plural = _("scheme pace thresholds")
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id}: {self.alert_threshold}"
+
+
 class PaceState(models.Model):
     """Where one person stands on one KPI in one period, as of the last check."""
 

@@ -31,13 +31,14 @@ OPEN_STATES = (
 CACHE_SECONDS = 600
 
 
-def _config(framework: dict[str, Any]) -> ScoringConfig:
+def _config(framework: dict[str, Any], review_group_weights: Any = None) -> ScoringConfig:
+    # ``review_group_weights``: the cycle questionnaire's, which replace the framework's.
     return ScoringConfig.create(
         category_weights=framework["category_weights"],
         kpi_weight=framework["kpi_weight"],
         review_weight=framework["review_weight"],
         review_scale=(framework["review_scale"][0], framework["review_scale"][1]),
-        review_group_weights=framework["review_group_weights"],
+        review_group_weights=review_group_weights or framework["review_group_weights"],
         bonus_cap=framework["bonus_cap"],
         rating_bands=framework["rating_bands"],
         target_mix=framework["target_mix"] or None,
@@ -56,7 +57,7 @@ def _projection(cycle: Cycle) -> dict[int, tuple[float, int, int]] | None:
             employees=inputs.employees,
             lines=inputs.lines,
             values=inputs.values,
-            config=_config(cycle.framework),
+            config=_config(cycle.framework, inputs.review_group_weights),
             reviews=inputs.reviews,
             bonus=inputs.bonus,
         )

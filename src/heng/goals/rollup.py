@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import polars as pl
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from heng.engine.pace import kr_progress, rollup
@@ -24,6 +25,7 @@ from heng.integrations.selectors import metric_values
 from heng.org.models import OrgUnit
 from heng.people.models import Employee, EmploymentStatus
 
+STEP = OrgUnit.steplen
 NODE_SCHEMA = {
     "id": pl.Int64,
     "parent_id": pl.Int64,
@@ -37,43 +39,110 @@ NODE_SCHEMA = {
 }
 
 
+def _tops(paths: list[str]) -> list[str]:
+    """The fewest subtree roots covering every path (an ancestor covers its descendants)."""
+    out: list[str] = []
+    for path in sorted(set(paths)):
+        if not out or not path.startswith(out[-1]):
+            out.append(path)
+    return out
+
+
 def measure_key_results(*, as_of: dt.date | None = None) -> dict[int, float]:
     """Current values of key results linked to an indicator, from the facts of their unit's
-    people (one metric query per distinct period); returns ``goal_id → value``."""
+    people; returns ``goal_id → value`` (the sum or the mean over the people with a value).
+
+    Set-based: one read of the key results, one of the people under their units, and one
+    ``metric_values`` call per distinct period (every formula of that period at once) — a
+    handful of queries however many key results there are."""
     as_of = as_of or default_as_of()
-    krs = list(
-        Goal.objects.filter(
-            kind=GoalKind.KEY_RESULT,
-            status=GoalStatus.ACTIVE,
-            indicator__isnull=False,
-            start_date__lte=as_of,
-        ).select_related("indicator", "unit")
+    rows = Goal.objects.filter(
+        kind=GoalKind.KEY_RESULT,
+        status=GoalStatus.ACTIVE,
+        indicator__isnull=False,
+        start_date__lte=as_of,
+    ).values_list(
+        "pk",
+        "unit__path",
+        "aggregate",
+        "start_date",
+        "end_date",
+        "indicator__value_kind",
+        "indicator__source_metric",
+        "indicator__formula",
     )
-    found: dict[int, float] = {}
-    for kr in krs:
-        assert kr.indicator is not None
-        text = indicator_formula(
-            kr.indicator.value_kind, kr.indicator.source_metric, kr.indicator.formula
+    krs = []
+    for pk, path, aggregate, start, end, value_kind, metric, formula in rows:
+        text = indicator_formula(value_kind, metric, formula)
+        if text:
+            krs.append((pk, path, aggregate, start, min(end, as_of), text))
+    if not krs:
+        return {}
+    kr = pl.DataFrame(
+        krs,
+        schema={
+            "goal_id": pl.Int64,
+            "unit_path": pl.Utf8,
+            "aggregate": pl.Utf8,
+            "period_start": pl.Date,
+            "period_end": pl.Date,
+            "formula": pl.Utf8,
+        },
+        orient="row",
+    )
+    under = Q()
+    for top in _tops(kr["unit_path"].to_list()):
+        under |= Q(unit__path__startswith=top)
+    people = pl.DataFrame(
+        list(
+            Employee.objects.filter(under, status=EmploymentStatus.ACTIVE).values_list(
+                "pk", "unit__path"
+            )
+        ),
+        schema={"employee_id": pl.Int64, "path": pl.Utf8},
+        orient="row",
+    )
+    if people.is_empty():
+        return {}
+    # Each person once per unit above him (his own included), matched to the KRs there.
+    members = (
+        people.with_columns(
+            pl.int_ranges(1, pl.col("path").str.len_chars() // STEP + 1).alias("depth")
         )
-        if not text:
-            continue
-        units = OrgUnit.objects.filter(path__startswith=kr.unit.path).values("pk")
-        people = list(
-            Employee.objects.filter(status=EmploymentStatus.ACTIVE, unit_id__in=units).values_list(
-                "pk", flat=True
+        .explode("depth")
+        .select(
+            "employee_id", pl.col("path").str.slice(0, pl.col("depth") * STEP).alias("unit_path")
+        )
+        .join(kr, on="unit_path")
+    )
+    found: list[pl.DataFrame] = []
+    for (first, last), group in members.group_by(
+        ["period_start", "period_end"], maintain_order=True
+    ):
+        ids = group["employee_id"].unique().sort().to_list()
+        values = metric_values(
+            formulas={text: text for text in group["formula"].unique().sort().to_list()},
+            period_start=first,  # type: ignore[arg-type]
+            period_end=last,  # type: ignore[arg-type]
+            # A short list is cheaper to filter in SQL; for everyone, read all and join.
+            employee_ids=ids if len(ids) <= 5000 else None,
+        )
+        values = values.filter(
+            (pl.col("subject_type") == "employee") & pl.col("value").is_not_null()
+        ).select(pl.col("subject_id").alias("employee_id"), pl.col("key").alias("formula"), "value")
+        found.append(
+            group.join(values, on=["employee_id", "formula"])
+            .group_by("goal_id")
+            .agg(
+                pl.when(pl.col("aggregate").first() == "sum")
+                .then(pl.col("value").sum())
+                .otherwise(pl.col("value").mean())
+                .alias("value")
             )
         )
-        if not people:
-            continue
-        values = metric_values(
-            formulas={"kr": text},
-            period_start=kr.start_date,
-            period_end=min(kr.end_date, as_of),
-            employee_ids=people,
-        )["value"].drop_nulls()
-        if values.len():
-            found[kr.pk] = float(values.sum() if kr.aggregate == "sum" else values.mean())  # type: ignore[arg-type]
-    return found
+    if not found:
+        return {}
+    return dict(pl.concat(found).iter_rows())  # type: ignore[arg-type]
 
 
 def tree_frame() -> pl.DataFrame:

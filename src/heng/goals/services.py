@@ -2,8 +2,8 @@
 
 Every service checks permission and input before writing, writes one transaction with an
 audit row, and recomputes the tree's progress (set-based, see :mod:`heng.goals.rollup`).
-The pace check lives in :mod:`heng.goals.checks`; :func:`pace_check_after_ingestion` is the
-hook data integration calls after a batch commits.
+The pace check lives in :mod:`heng.goals.checks`; :func:`pace_check_after_ingestion` runs on
+data integration's ``batch_committed`` hook (see :mod:`heng.goals.signals`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from heng.goals.models import (
     PaceRun,
     ProgressNote,
     Recognition,
+    SchemePace,
 )
 from heng.goals.permissions import (
     can_manage_at,
@@ -44,7 +45,7 @@ from heng.goals.rollup import goals_rollup
 from heng.notifications.services import send
 from heng.org.models import OrgUnit
 from heng.people.models import Employee
-from heng.performance.models import Indicator
+from heng.performance.models import Indicator, Scheme
 
 MAX_NUMBERS = 10
 EDITABLE = (
@@ -536,18 +537,58 @@ def indicator_threshold_set(
     setting, _c = IndicatorPace.objects.update_or_create(
         indicator=indicator, defaults={"alert_threshold": value}
     )
+    audit_record(
+        actor=actor,
+        action="goal.pace_threshold",
+        target=setting,
+        after={"indicator": indicator.code, "alert_threshold": str(value)},
+    )
     return setting
 
 
-def pace_check_after_ingestion(*, batch_id: int, run_now: bool = False) -> PaceRun | None:
-    """Hook for data integration, called once a batch is committed: queue a pace check (or,
-    with ``run_now``, run it here). Without the hook the every-minute job notices new batches
-    anyway, so a missed call only delays the alerts by a minute."""
-    from heng.goals.checks import pace_check
+@transaction.atomic
+def scheme_threshold_set(*, actor: Any, scheme: Scheme, threshold: Any) -> SchemePace | None:
+    """The alert threshold for the KPIs of everyone assessed under this scheme (None: back to
+    the default). A KPI's own threshold and its indicator's still win."""
+    if not is_company_manager(actor):
+        raise PermissionDenied()
+    if threshold is None:
+        SchemePace.objects.filter(scheme=scheme).delete()
+        return None
+    value = _decimal(threshold, "alert_threshold")
+    if not 0 < value <= 2:
+        raise ValidationFailed(
+            _("Give a share of the pace between 0.01 and 2 (0.7 = 70%)."),
+            code="goal_invalid",
+            fields={"alert_threshold": ""},
+        )
+    setting, _c = SchemePace.objects.update_or_create(
+        scheme=scheme, defaults={"alert_threshold": value}
+    )
+    audit_record(
+        actor=actor,
+        action="goal.pace_threshold",
+        target=setting,
+        after={"scheme": scheme.code, "alert_threshold": str(value)},
+    )
+    return setting
+
+
+def pace_check_after_ingestion(
+    *, batch_id: int, committed_after: dt.datetime | None = None, run_now: bool = False
+) -> PaceRun | None:
+    """Called once a batch is committed (data integration's ``batch_committed`` hook, see
+    :mod:`heng.goals.signals`): queue a pace check (or, with ``run_now``, run it here). A
+    check that started after ``committed_after`` already covers the batch and is not repeated;
+    without the hook the every-minute safety net notices new batches anyway."""
+    from heng.goals.checks import pace_check_after_batch
 
     if run_now:
-        return pace_check(trigger="ingestion", batch_id=batch_id)
-    from heng.goals.tasks import check_pace
+        return pace_check_after_batch(batch_id=batch_id, committed_after=committed_after)
+    from heng.goals.tasks import check_pace_after_batch
 
-    check_pace.enqueue(trigger="ingestion", batch_id=batch_id)
+    check_pace_after_batch.enqueue(
+        batch_id=batch_id,
+        committed_after=committed_after.isoformat() if committed_after is not None else None,
+    )
     return None

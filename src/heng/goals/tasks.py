@@ -1,12 +1,15 @@
-"""Background work (thin): the pace check after new data, hourly, and on demand."""
+"""Background work (thin): the pace check right after new data, as a safety net every minute,
+hourly, and on demand."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from heng.goals.checks import pace_check, pace_check_new_batches
+from heng.goals.checks import pace_check, pace_check_after_batch, pace_check_new_batches
 
 
 @task()
@@ -14,9 +17,17 @@ def check_pace(trigger: str = "task", batch_id: int | None = None) -> int:
     return pace_check(trigger=trigger, batch_id=batch_id).fired
 
 
+@task()
+def check_pace_after_batch(batch_id: int, committed_after: str | None = None) -> int:
+    """Queued on commit of a batch (see heng.goals.signals); skipped if already covered."""
+    after = dt.datetime.fromisoformat(committed_after) if committed_after else None
+    run = pace_check_after_batch(batch_id=batch_id, committed_after=after)
+    return run.fired if run is not None else 0
+
+
 @db_periodic_task(crontab(minute="*"))
 def check_pace_after_ingestion() -> int:
-    """Batches committed since the last check (by any route: upload, push, connector)."""
+    """Safety net: batches committed since the last check whose on-commit check was lost."""
     run = pace_check_new_batches()
     return run.fired if run is not None else 0
 

@@ -1,6 +1,9 @@
 """Send a message to people: the in-app row, plus one delivery per channel they switched on.
 
-Callers use :func:`send` (one message) or :func:`send_many` (thousands of pace alerts at once).
+Callers use :func:`send` (one message) or :func:`send_many` (thousands of pace alerts at once);
+apps below this one in the layers call :func:`heng.core.notifications.notify`, which this app
+takes over at start-up (see :mod:`heng.notifications.apps`), so their reminders reach the
+channels too.
 Both write ``core.Notification`` rows exactly as :func:`heng.core.notifications.notify` does
 (same de-duplication key format, each recipient's language), add the :class:`Delivery` rows
 in the same transaction, and hand the deliveries to the background worker after commit.
@@ -22,10 +25,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from heng.core.errors import ValidationFailed
 from heng.core.models import Notification
@@ -115,14 +119,7 @@ def send_many(messages: Sequence[Outgoing]) -> int:
             kinds.append(message.kind)
     if not rows:
         return 0
-    keyed = [r.key for r in rows if r.key]
-    existing: set[str | None] = set()
-    for start in range(0, len(keyed), 5000):
-        existing |= set(
-            Notification.objects.filter(key__in=keyed[start : start + 5000]).values_list(
-                "key", flat=True
-            )
-        )
+    existing = _taken([r.key for r in rows if r.key])
     fresh = [
         (r, k) for r, k in zip(rows, kinds, strict=True) if r.key is None or r.key not in existing
     ]
@@ -135,13 +132,32 @@ def send_many(messages: Sequence[Outgoing]) -> int:
                 continue
             seen.add(row.key)
         unique.append((row, kind))
-    created = Notification.objects.bulk_create([r for r, _k in unique], batch_size=2000)
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create([r for r, _k in unique], batch_size=2000)
+    except IntegrityError:
+        # Another sender wrote some of the same keys since the look-up (two reminder jobs at
+        # once): a key makes the repeat harmless, so leave those out and write the rest.
+        taken = _taken([r.key for r, _k in unique if r.key])
+        unique = [(r, k) for r, k in unique if r.key is None or r.key not in taken]
+        created = Notification.objects.bulk_create([r for r, _k in unique], batch_size=2000)
     deliveries = _deliveries(list(zip(created, [k for _r, k in unique], strict=True)))
     if deliveries:
         ids = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
         if ids:
             transaction.on_commit(lambda: _enqueue(ids))
     return len(created)
+
+
+def _taken(keys: list[str | None]) -> set[str | None]:
+    found: set[str | None] = set()
+    for start in range(0, len(keys), 5000):
+        found |= set(
+            Notification.objects.filter(key__in=keys[start : start + 5000]).values_list(
+                "key", flat=True
+            )
+        )
+    return found
 
 
 def _deliveries(rows: list[tuple[Notification, str]]) -> list[Delivery]:
@@ -224,11 +240,11 @@ def _send(delivery: Delivery, setting: ChannelSetting | None) -> int | None:
             secret=setting.secret,
             message=message,
             timestamp_ms=int(now * 1000),
-            link_text=_("Open"),
+            link_text=pgettext("message link", "Open"),
         )
     elif delivery.channel == Channel.WECOM:
         request = channels.wecom_request(
-            url=setting.webhook_url, message=message, link_text=_("Open")
+            url=setting.webhook_url, message=message, link_text=pgettext("message link", "Open")
         )
     else:
         request = channels.feishu_request(
@@ -236,7 +252,7 @@ def _send(delivery: Delivery, setting: ChannelSetting | None) -> int | None:
             secret=setting.secret,
             message=message,
             timestamp_s=int(now),
-            link_text=_("Open"),
+            link_text=pgettext("message link", "Open"),
         )
     return channels.post_json(delivery.channel, request, timeout=webhook_timeout())
 

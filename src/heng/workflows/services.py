@@ -81,6 +81,7 @@ def _enter_step(request: ApprovalRequest, now: dt.datetime) -> None:
         },
         url=_url(request),
         key=f"approval:{request.pk}:{request.current_step}",
+        kind="approval_request",
     )
 
 
@@ -252,6 +253,7 @@ def _close(request: ApprovalRequest, now: dt.datetime) -> None:
         params={"id": request.pk, "state": request.get_state_display()},
         url=_url(request),
         key=f"approval-closed:{request.pk}",
+        kind="approval_closed",
     )
 
 
@@ -291,6 +293,7 @@ def approvals_remind_overdue(*, now: dt.datetime | None = None, every_hours: int
             },
             url=_url(request),
             key=f"approval-overdue:{request.pk}:{request.current_step}:{now:%Y%m%d%H}",
+            kind="approval_reminder",
         )
         ApprovalRequest.objects.filter(pk=request.pk).update(last_reminded_at=now)
         reminded += 1

@@ -99,6 +99,11 @@ CASES: list[Case] = [
         forbidden=F({"auditor", "gz1"}),
         body={"employee_id": "{gz1}", "points": 5, "message": "好"}),
     api("GET /pace-checks", allowed=F({"hr"}), forbidden=EVERYONE - {"hr"}),
+    api("GET /pace-thresholds", allowed=F({"hr"}), forbidden=EVERYONE - {"hr"}),
+    api("PUT /pace-thresholds/indicators/{code}", "/pace-thresholds/indicators/monthly_orders",
+        allowed=F({"hr"}), forbidden=EVERYONE - {"hr"}, body={"threshold": "0.8"}),
+    api("PUT /pace-thresholds/schemes/{code}", "/pace-thresholds/schemes/NOPE",
+        allowed=F(), forbidden=EVERYONE - {"hr"}, body={"threshold": "0.8"}),
     api("POST /pace-checks", allowed=F({"hr"}), ok=201, forbidden=EVERYONE - {"hr"},
         body={"as_of": "2026-03-15"}),
     # --- notifications API -------------------------------------------------------------------

@@ -27,7 +27,12 @@ def test_demo_cascade_alert_and_dingtalk(robot: Any, monkeypatch: Any, settings:
     titles = dict(Goal.objects.values_list("title", "kind"))
     assert titles["年营收增长40%"] == "strategy"
     assert titles["提升用户忠诚度"] == "objective"
-    assert {"老用户月均下单次数", "用户投诉率"} <= set(titles)
+    assert {"老用户复购率（用户运营）", "活动复购率（活动运营）", "用户投诉率"} <= set(titles)
+    # KR1 (repurchase 20 % → 30 %) is carried by repurchase-rate KPIs
+    kr1 = Goal.objects.get(title="KR1 复购率从20%提升至30%")
+    kpis = Goal.objects.filter(parent=kr1, kind="kpi", status="active")
+    assert kpis.count() == 2
+    assert {k.indicator.code for k in kpis} == {"repurchase_rate"}
     assert Goal.objects.filter(progress__isnull=True).count() == 0
     operator = User.objects.get(username="ops_user")
     nodes, figures = tree_for_person(operator.employee)
@@ -48,10 +53,12 @@ def test_demo_cascade_alert_and_dingtalk(robot: Any, monkeypatch: Any, settings:
     assert Delivery.objects.get().status == "sent"
     [message] = robot.received
     assert message.body["msgtype"] == "markdown"
-    assert "老用户月均下单次数" in message.body["markdown"]["title"]
+    assert "复购率" in message.body["markdown"]["title"]
+    assert "25%" in message.body["markdown"]["text"]  # the monthly target, with the numbers
 
     # again: nothing new
     build_demo(employees=120, progress=lambda _m: None)
     assert PaceAlert.objects.count() == 1
     assert Notification.objects.filter(key__startswith="pace:").count() == 2
     assert Goal.objects.filter(title="年营收增长40%").count() == 1
+    assert Goal.objects.filter(parent=kr1).count() == 2

@@ -212,6 +212,7 @@ def contracts_remind_expiring(*, today: dt.date | None = None, days: int | None 
             },
             url=reverse("employee-detail", args=[employee.pk]),
             key=f"contract-expiry:{contract.pk}:{contract.end_date.isoformat()}",
+            kind="contract_reminder",
         )
         # A bookkeeping mark, not a change of terms: no history row for it.
         Contract.objects.filter(pk=contract.pk).update(expiry_reminded_for=contract.end_date)
