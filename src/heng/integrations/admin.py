@@ -8,7 +8,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from heng.integrations.forms import ConnectorForm
 from heng.integrations.models import Batch, Connector, ConnectorRun, Metric, QuarantinedRow, Source
+from heng.integrations.services import connector_save
 
 
 class MetricInline(admin.TabularInline):
@@ -36,8 +38,25 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Connector)
 class ConnectorAdmin(admin.ModelAdmin):
-    list_display = ("name", "source", "schedule", "enabled", "next_run_at", "last_run_at")
+    """The same form and checks as the connector page; saving goes through
+    ``connector_save``, which sets the next run. The secret is shown masked only."""
+
+    form = ConnectorForm
+    list_display = (
+        "name",
+        "source",
+        "schedule",
+        "enabled",
+        "auth_value_masked",
+        "next_run_at",
+        "last_run_at",
+    )
     list_filter = ("enabled", "source")
+    readonly_fields = ("next_run_at", "last_run_at")
+    fields = (*ConnectorForm.Meta.fields, "clear_auth_value", *readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: Connector, form: Any, change: bool) -> None:
+        connector_save(obj)
 
 
 class ReadOnly(admin.ModelAdmin):

@@ -27,11 +27,19 @@ from heng.integrations.permissions import (
     access_source,
     batches_visible_to,
     connectors_visible_to,
+    require_connector_admin,
     require_ingest,
     sources_visible_to,
 )
-from heng.integrations.selectors import lineage_for_formula, metric_values, quarantine_for
-from heng.integrations.services import batch_ingest, batch_revoke, connector_run, payload_hash
+from heng.integrations.selectors import lineage_detail, metric_values, quarantine_for
+from heng.integrations.services import (
+    batch_ingest,
+    batch_revoke,
+    connector_create,
+    connector_run,
+    connector_update,
+    payload_hash,
+)
 from heng.org.permissions import access_unit, units_visible_to
 from heng.people.permissions import access_employee, employees_visible_to
 
@@ -147,6 +155,9 @@ class FactOut(Schema):
     batch_id: int
     row_no: int
     natural_key: str | None
+    raw: dict[str, Any] | None = Field(
+        None, description="The source row as delivered (for the first rows of the answer)."
+    )
 
 
 class LineageOut(Schema):
@@ -185,6 +196,83 @@ class ConnectorOut(Schema):
     @staticmethod
     def resolve_source(obj: Any) -> str:
         return str(obj.source.code)
+
+
+class ConnectorDetailOut(ConnectorOut):
+    """Every setting except the secret, which is shown masked only."""
+
+    params: dict[str, Any]
+    auth_header: str
+    auth_value_masked: str
+    records_path: str
+    field_map: dict[str, Any]
+    pagination: str
+    page_param: str
+    page_size_param: str
+    page_size: int
+    cursor_path: str
+    cursor_param: str
+    max_pages: int
+    window_days: int
+    timeout_seconds: float
+    max_attempts: int
+    backoff_seconds: float
+
+
+class ConnectorSettings(Schema):
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Query parameters; {start} and {end} are the window."
+    )
+    auth_header: str = "Authorization"
+    auth_value: str = Field("", description="Stored, never returned (answers show it masked).")
+    records_path: str = ""
+    field_map: dict[str, Any] = Field(
+        default_factory=dict, description='Field → dotted path, e.g. {"employee_no": "author.no"}'
+    )
+    pagination: str = "none"
+    page_param: str = "page"
+    page_size_param: str = ""
+    page_size: int = 100
+    cursor_path: str = ""
+    cursor_param: str = "cursor"
+    max_pages: int = 1000
+    window_days: int = 1
+    timeout_seconds: float = 30
+    max_attempts: int = 4
+    backoff_seconds: float = 2
+    enabled: bool = True
+
+
+class ConnectorIn(ConnectorSettings):
+    source: str = Field(..., description="The source's code.")
+    name: str
+    url: str
+    schedule: str = Field("0 2 * * *", description="Cron: minute hour day month weekday.")
+
+
+class ConnectorPatch(Schema):
+    """Only the settings given change. ``auth_value`` left out keeps the secret; "" removes it."""
+
+    name: str | None = None
+    url: str | None = None
+    schedule: str | None = None
+    params: dict[str, Any] | None = None
+    auth_header: str | None = None
+    auth_value: str | None = None
+    records_path: str | None = None
+    field_map: dict[str, Any] | None = None
+    pagination: str | None = None
+    page_param: str | None = None
+    page_size_param: str | None = None
+    page_size: int | None = None
+    cursor_path: str | None = None
+    cursor_param: str | None = None
+    max_pages: int | None = None
+    window_days: int | None = None
+    timeout_seconds: float | None = None
+    max_attempts: int | None = None
+    backoff_seconds: float | None = None
+    enabled: bool | None = None
 
 
 class RunOut(Schema):
@@ -315,17 +403,13 @@ def lineage(request: HttpRequest, query: Query[LineageQuery]) -> Any:
         }
     else:
         subject = {"unit_id": access_unit(request.user, query.unit_id).pk}  # type: ignore[arg-type]
-    values = metric_values(
-        formulas={"value": query.formula},
+    return lineage_detail(
+        formula=query.formula,
         period_start=query.start,
         period_end=query.end,
-        employee_ids=[subject["employee_id"]] if "employee_id" in subject else None,
-        unit_ids=[subject["unit_id"]] if "unit_id" in subject else None,
+        limit=500,
+        **subject,
     )
-    found = lineage_for_formula(
-        formula=query.formula, period_start=query.start, period_end=query.end, **subject
-    )
-    return {**found, "value": values["value"][0] if values.height else None}
 
 
 @router.post("/metric-values", response={200: list[ValueOut], **ERRORS})
@@ -351,6 +435,33 @@ def post_metric_values(request: HttpRequest, payload: ValuesIn) -> Any:
 @router.get("/connectors", response={200: list[ConnectorOut], **ERRORS})
 def list_connectors(request: HttpRequest) -> Any:
     return connectors_visible_to(request.user).select_related("source")
+
+
+@router.post("/connectors", response={201: ConnectorDetailOut, **ERRORS})
+def create_connector(request: HttpRequest, payload: ConnectorIn) -> Any:
+    """Create a pull connector. The schedule, URL and field map are checked (a refusal names
+    each field at fault and saves nothing); the next run is computed from the schedule."""
+    require_connector_admin(request.user)
+    values = payload.model_dump()
+    source = access_source(request.user, values.pop("source"))
+    return Status(201, connector_create(source=source, **values))
+
+
+@router.get("/connectors/{connector_id}", response={200: ConnectorDetailOut, **ERRORS})
+def get_connector(request: HttpRequest, connector_id: int) -> Any:
+    return access_connector(request.user, connector_id)
+
+
+@router.patch("/connectors/{connector_id}", response={200: ConnectorDetailOut, **ERRORS})
+def update_connector(request: HttpRequest, connector_id: int, payload: ConnectorPatch) -> Any:
+    """Change settings, or switch the connector on or off with ``{"enabled": …}``."""
+    connector = access_connector(request.user, connector_id)
+    require_connector_admin(request.user)
+    changes = payload.model_dump(exclude_unset=True)
+    nulls = sorted(k for k, v in changes.items() if v is None and k != "auth_value")
+    if nulls:
+        raise ValidationFailed(fields=dict.fromkeys(nulls, _("give a value or leave it out")))
+    return connector_update(connector=connector, **changes)
 
 
 @router.get("/connectors/{connector_id}/runs", response={200: list[RunOut], **ERRORS})

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from heng.core.errors import ValidationFailed
 
 DAYS = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
 FIELDS = (
-    ("minute", 0, 59),
-    ("hour", 0, 23),
-    ("day of month", 1, 31),
-    ("month", 1, 12),
-    ("day of week", 0, 7),
+    (gettext_lazy("minute"), 0, 59),
+    (gettext_lazy("hour"), 0, 23),
+    (gettext_lazy("day of month"), 1, 31),
+    (gettext_lazy("month"), 1, 12),
+    (gettext_lazy("day of week"), 0, 7),
 )
 
 
@@ -49,7 +50,7 @@ def _number(text: str) -> int:
     return DAYS[text] if text in DAYS else int(text)
 
 
-def _field(text: str, name: str, low: int, high: int) -> frozenset[int]:
+def _field(text: str, name: object, low: int, high: int) -> frozenset[int]:
     values: set[int] = set()
     for part in text.lower().split(","):
         base, _slash, step_text = part.partition("/")

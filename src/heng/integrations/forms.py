@@ -1,4 +1,4 @@
-"""Forms of the upload wizard, the lineage and the values pages."""
+"""Forms of the upload wizard, the lineage and values pages, and the connector settings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from heng.integrations.fields import FieldSpec
+from heng.integrations.models import Connector, Source
 
 
 class UploadForm(forms.Form):
@@ -77,3 +78,101 @@ class ValuesForm(PeriodForm):
         required=False,
         help_text=_("Optional, e.g. sum(orders)/sum(views)*100"),
     )
+
+
+class ConnectorForm(forms.ModelForm):
+    """A pull connector's settings: the page and the admin both use this form, and its
+    ``clean`` asks the same service check as the API (``connector_clean``), so the three
+    refuse the same things with the same words, next to the same fields.
+
+    The auth header's value is never sent back to the browser: left empty it keeps the
+    current secret; "remove" clears it."""
+
+    auth_value = forms.CharField(
+        label=_("auth header value"),
+        required=False,
+        max_length=500,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    clear_auth_value = forms.BooleanField(label=_("Remove the stored value"), required=False)
+    # Text, not URLField: no scheme is guessed; connector_clean insists on http(s).
+    url = forms.CharField(
+        label=_("URL"),
+        max_length=500,
+        help_text=_("http(s) address; {start} and {end} stand for the dates pulled."),
+    )
+
+    class Meta:
+        model = Connector
+        fields = (
+            "source",
+            "name",
+            "enabled",
+            "url",
+            "params",
+            "auth_header",
+            "auth_value",
+            "records_path",
+            "field_map",
+            "pagination",
+            "page_param",
+            "page_size_param",
+            "page_size",
+            "cursor_path",
+            "cursor_param",
+            "max_pages",
+            "schedule",
+            "window_days",
+            "timeout_seconds",
+            "max_attempts",
+            "backoff_seconds",
+        )
+        help_texts = {
+            "schedule": _(
+                'Cron fields: minute hour day month weekday, e.g. "0 2 * * *" (daily 02:00) '
+                'or "0 3 * * 1" (Mondays 03:00).'
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.auth_value if self.instance.pk else ""
+        self.fields["auth_value"].help_text = (
+            _("Stored: %(masked)s. Leave empty to keep it.")
+            % {"masked": self.instance.auth_value_masked}
+            if current
+            else _("e.g. Bearer <token>; never shown again once saved.")
+        )
+        if self.instance.pk:
+            self.fields["source"].disabled = True
+        self.fields["source"].queryset = Source.objects.filter(active=True)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        from heng.core.errors import ValidationFailed
+        from heng.integrations.services import connector_clean
+
+        data = super().clean() or {}
+        if not data.get("auth_value") and not data.get("clear_auth_value"):
+            data["auth_value"] = self.instance.auth_value if self.instance.pk else ""
+        if data.get("clear_auth_value"):
+            data["auth_value"] = ""
+        source = data.get("source") or (self.instance.source if self.instance.pk else None)
+        if source is None:
+            return data
+        values = {k: v for k, v in data.items() if k not in ("source", "clear_auth_value")}
+        try:
+            data.update(connector_clean(source=source, values=values))
+        except ValidationFailed as exc:
+            for name, message in exc.fields.items():
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, message)
+                elif name not in self.fields:
+                    self.add_error(None, f"{name}: {message}")
+        return data
+
+    def settings(self) -> dict[str, Any]:
+        """The cleaned values as the services take them (no source, no form-only fields)."""
+        return {
+            k: v for k, v in self.cleaned_data.items() if k not in ("source", "clear_auth_value")
+        }

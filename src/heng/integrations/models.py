@@ -312,6 +312,14 @@ class Pagination(models.TextChoices):
     CURSOR = "cursor", _("Cursor or next-page URL in the response")
 
 
+def mask_secret(value: str) -> str:
+    """What may be shown of a credential: nothing of a short one, the last 4 characters of a
+    long one (enough to tell two tokens apart, not enough to use one)."""
+    if not value:
+        return ""
+    return "••••••" + (value[-4:] if len(value) >= 16 else "")
+
+
 class Connector(TimeStampedModel):
     """A scheduled pull from an HTTP-JSON endpoint into a source.
 
@@ -370,6 +378,11 @@ class Connector(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def auth_value_masked(self) -> str:
+        """The auth header's value as it may be shown anywhere (never in full)."""
+        return mask_secret(self.auth_value)
 
 
 class RunStatus(models.TextChoices):

@@ -3,7 +3,8 @@
 Feeding data (upload, push, connectors, revoke) is for HR admins and regional HR; a regional HR
 can only feed rows about people and units in their scope (others are quarantined as unknown,
 the same answer as for a number that does not exist). Reading sources and batches is for those
-roles and auditors; a regional HR sees the batches they delivered. Lineage is read through the
+roles and auditors; a regional HR sees the batches they delivered. Connectors (credentials,
+company-wide pulls) are configured by company-wide HR admins only. Lineage is read through the
 employee's own access rule (``access_employee``).
 """
 
@@ -35,6 +36,24 @@ def can_view(user: AnyUser) -> bool:
 
 def require_ingest(user: AnyUser) -> None:
     if not can_ingest(user):
+        raise PermissionDenied()
+
+
+def can_configure_connectors(user: AnyUser) -> bool:
+    """Connectors hold credentials and pull for the whole company (their rows are not limited
+    to anyone's scope): company-wide HR admins configure them."""
+    scope = scope_for(user)
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or (scope.company_wide and Role.HR_ADMIN in scope.roles))
+    )
+
+
+def require_connector_admin(user: AnyUser) -> None:
+    """Not found for those who may not even see connectors; forbidden for other readers."""
+    if not can_view(user):
+        raise NotFound()
+    if not can_configure_connectors(user):
         raise PermissionDenied()
 
 

@@ -306,6 +306,47 @@ def lineage_for_formula(*, formula: str, **kwargs: Any) -> dict[str, Any]:
     return fact_lineage(metric_codes=sorted(parsed.metrics), **kwargs)
 
 
+def lineage_detail(
+    *,
+    formula: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    employee_id: int | None = None,
+    unit_id: int | None = None,
+    limit: int = 200,
+    raw_rows: int = 50,
+) -> dict[str, Any]:
+    """A formula's value for one employee (or unit) over the period, and what it is made of:
+    the facts (with the source row as delivered for the first ``raw_rows``), and the batches.
+
+    The caller has checked that the subject is in the reader's scope. Keys: value, rows,
+    total_rows, truncated, batches (Batch objects). Raises ValidationFailed for a bad formula
+    or period."""
+    if (employee_id is None) == (unit_id is None):
+        raise ValidationFailed(fields={"employee_id": _("give an employee or an org unit")})
+    subject: dict[str, Any] = (
+        {"employee_id": employee_id} if employee_id is not None else {"unit_id": unit_id}
+    )
+    values = metric_values(
+        formulas={"value": formula},
+        period_start=period_start,
+        period_end=period_end,
+        employee_ids=[employee_id] if employee_id is not None else None,
+        unit_ids=[unit_id] if unit_id is not None else None,
+    )
+    found = lineage_for_formula(
+        formula=formula, period_start=period_start, period_end=period_end, limit=limit, **subject
+    )
+    raw: dict[tuple[int, int], dict[str, Any]] = {}
+    for batch in found["batches"]:
+        wanted = [r["row_no"] for r in found["rows"][:raw_rows] if r["batch_id"] == batch.pk]
+        for row_no, row in source_rows(batch, wanted).items():
+            raw[(batch.pk, row_no)] = row
+    for row in found["rows"]:
+        row["raw"] = raw.get((row["batch_id"], row["row_no"]))
+    return {**found, "value": values["value"][0] if values.height else None}
+
+
 def source_rows(batch: Batch, row_nos: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The raw rows (as delivered) behind some facts of one batch."""
     from heng.integrations.services import load_payload

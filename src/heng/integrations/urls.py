@@ -21,6 +21,13 @@ urlpatterns = [
     path("batches/<int:batch_id>/quarantine/", views.quarantine_list, name="quarantine"),
     path("batches/<int:batch_id>/quarantine.csv", views.quarantine_download, name="quarantine-csv"),
     path("lineage/", views_data.lineage, name="lineage"),
+    path("connectors/new/", views_data.connector_new, name="connector-new"),
     path("connectors/<int:connector_id>/", views_data.connector_detail, name="connector-detail"),
+    path("connectors/<int:connector_id>/edit/", views_data.connector_edit, name="connector-edit"),
+    path(
+        "connectors/<int:connector_id>/enable/",
+        views_data.connector_enable,
+        name="connector-enable",
+    ),
     path("connectors/<int:connector_id>/run/", views_data.connector_run_now, name="connector-run"),
 ]

@@ -26,6 +26,7 @@ from heng.integrations.permissions import (
     access_batch,
     access_source,
     batches_visible_to,
+    can_configure_connectors,
     can_ingest,
     can_view,
     connectors_visible_to,
@@ -68,6 +69,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         "batches": batches_visible_to(request.user).select_related("source")[:15],
         "connectors": connectors_visible_to(request.user).select_related("source"),
         "can_ingest": can_ingest(request.user),
+        "can_configure": can_configure_connectors(request.user),
     }
     return render(request, "integrations/source_list.html", context)
 
@@ -84,6 +86,7 @@ def source_detail(request: HttpRequest, code: str) -> HttpResponse:
         "page": page,
         "connectors": source.connectors.all(),
         "can_ingest": can_ingest(request.user),
+        "can_configure": can_configure_connectors(request.user),
     }
     return render(request, "integrations/source_detail.html", context)
 

@@ -1,4 +1,5 @@
-"""Pages: metric values for a period (with links to lineage), lineage, connectors and runs."""
+"""Pages: metric values for a period (with links to lineage), lineage, connectors (settings,
+switching on and off, runs)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,24 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heng.core.errors import ApplicationError, NotFound
-from heng.integrations.forms import LineageForm, ValuesForm
-from heng.integrations.models import ConnectorRun, SubjectKind
-from heng.integrations.permissions import access_connector, access_source, require_ingest
-from heng.integrations.selectors import lineage_for_formula, metric_values, source_rows
+from heng.integrations.forms import ConnectorForm, LineageForm, ValuesForm
+from heng.integrations.models import Connector, ConnectorRun, SubjectKind
+from heng.integrations.permissions import (
+    access_connector,
+    access_source,
+    can_configure_connectors,
+    can_ingest,
+    require_connector_admin,
+    require_ingest,
+)
+from heng.integrations.selectors import lineage_detail, metric_values
+from heng.integrations.services import connector_create, connector_update
 from heng.org.models import OrgUnit
 from heng.org.permissions import access_unit, units_visible_to
 from heng.people.permissions import access_employee, employees_visible_to
@@ -111,42 +121,22 @@ def lineage(request: HttpRequest) -> HttpResponse:
         if data.get("employee"):
             subject: Any = access_employee(request.user, data["employee"])
             filters: dict[str, Any] = {"employee_id": subject.pk}
-            ids: dict[str, Any] = {"employee_ids": [subject.pk]}
         elif data.get("unit"):
             subject = access_unit(request.user, data["unit"])
-            filters, ids = {"unit_id": subject.pk}, {"unit_ids": [subject.pk]}
+            filters = {"unit_id": subject.pk}
         else:
             raise NotFound()
         try:
-            values = metric_values(
-                formulas={"v": data["formula"]},
-                period_start=data["start"],
-                period_end=data["end"],
-                **ids,
-            )
-            found = lineage_for_formula(
+            found = lineage_detail(
                 formula=data["formula"],
                 period_start=data["start"],
                 period_end=data["end"],
-                limit=200,
                 **filters,
             )
         except ApplicationError as exc:
             context["error"] = exc.message
         else:
-            raw: dict[tuple[int, int], dict[str, Any]] = {}
-            for batch in found["batches"]:
-                wanted = [r["row_no"] for r in found["rows"][:50] if r["batch_id"] == batch.pk]
-                for row_no, row in source_rows(batch, wanted).items():
-                    raw[(batch.pk, row_no)] = row
-            for row in found["rows"]:
-                row["raw"] = raw.get((row["batch_id"], row["row_no"]))
-            context.update(
-                found=found,
-                subject=subject,
-                value=values["value"][0] if values.height else None,
-                data=data,
-            )
+            context.update(found=found, subject=subject, value=found["value"], data=data)
     return render(request, "integrations/lineage.html", context)
 
 
@@ -155,9 +145,13 @@ def connector_detail(request: HttpRequest, connector_id: int) -> HttpResponse:
     connector = access_connector(request.user, connector_id)
     runs = ConnectorRun.objects.filter(connector=connector).select_related("batch")
     page = Paginator(runs, 20).get_page(request.GET.get("page"))
-    return render(
-        request, "integrations/connector_detail.html", {"connector": connector, "page": page}
-    )
+    context = {
+        "connector": connector,
+        "page": page,
+        "can_configure": can_configure_connectors(request.user),
+        "can_run": can_ingest(request.user),
+    }
+    return render(request, "integrations/connector_detail.html", context)
 
 
 @require_POST
@@ -172,4 +166,80 @@ def connector_run_now(request: HttpRequest, connector_id: int) -> HttpResponse:
         request,
         _("The worker will pull %(name)s now; refresh to see the run.") % {"name": connector.name},
     )
+    return redirect("integrations:connector-detail", connector_id=connector.pk)
+
+
+# --- configuring connectors ----------------------------------------------------------------------
+def _connector_page(
+    request: HttpRequest, form: ConnectorForm, connector: Connector | None, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "connector": connector}
+    return render(request, "integrations/connector_form.html", context, status=status)
+
+
+def _save_connector(
+    request: HttpRequest, form: ConnectorForm, connector: Connector | None
+) -> HttpResponse:
+    """Save through the service; a refusal lands next to the field it names."""
+    try:
+        if connector is None:
+            saved = connector_create(source=form.cleaned_data["source"], **form.settings())
+        else:
+            saved = connector_update(connector=connector, **form.settings())
+    except ApplicationError as exc:
+        for name, message in exc.fields.items():
+            form.add_error(name if name in form.fields else None, message)
+        if not exc.fields:
+            form.add_error(None, exc.message)
+        return _connector_page(request, form, connector, status=422)
+    messages.success(request, _("Connector %(name)s saved.") % {"name": saved.name})
+    return redirect("integrations:connector-detail", connector_id=saved.pk)
+
+
+@login_required
+def connector_new(request: HttpRequest) -> HttpResponse:
+    require_connector_admin(request.user)
+    initial: dict[str, Any] = {"schedule": "0 2 * * *", "enabled": True}
+    code = request.GET.get("source")
+    if code:
+        initial["source"] = access_source(request.user, code)
+    form = ConnectorForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            return _save_connector(request, form, None)
+        return _connector_page(request, form, None, status=422)
+    return _connector_page(request, form, None)
+
+
+@login_required
+def connector_edit(request: HttpRequest, connector_id: int) -> HttpResponse:
+    connector = access_connector(request.user, connector_id)
+    require_connector_admin(request.user)
+    form = ConnectorForm(request.POST or None, instance=connector)
+    if request.method == "POST":
+        if form.is_valid():
+            return _save_connector(request, form, connector)
+        return _connector_page(request, form, connector, status=422)
+    return _connector_page(request, form, connector)
+
+
+@require_POST
+@login_required
+def connector_enable(request: HttpRequest, connector_id: int) -> HttpResponse:
+    """Switch a connector on (its next run is computed) or off (``enabled=0``)."""
+    connector = access_connector(request.user, connector_id)
+    require_connector_admin(request.user)
+    enabled = request.POST.get("enabled", "1") not in ("0", "false", "")
+    try:
+        connector = connector_update(connector=connector, enabled=enabled)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is on: next run %(at)s.")
+            % {"name": connector.name, "at": date_format(connector.next_run_at, "Y-m-d H:i")}
+            if connector.enabled and connector.next_run_at
+            else _("%(name)s is off.") % {"name": connector.name},
+        )
     return redirect("integrations:connector-detail", connector_id=connector.pk)

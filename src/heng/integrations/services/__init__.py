@@ -13,8 +13,11 @@ from heng.integrations.services.batches import (
     payload_hash,
 )
 from heng.integrations.services.connectors import (
+    connector_clean,
     connector_create,
     connector_run,
+    connector_save,
+    connector_update,
     connectors_run_due,
 )
 from heng.integrations.services.sources import metric_create, source_create
@@ -28,8 +31,11 @@ __all__ = [
     "batch_queue",
     "batch_revoke",
     "batch_stage_upload",
+    "connector_clean",
     "connector_create",
     "connector_run",
+    "connector_save",
+    "connector_update",
     "connectors_run_due",
     "load_payload",
     "metric_create",

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from heng.accounts.models import User
 from heng.accounts.scope import scope_for
 from heng.core.errors import ApplicationError, Conflict, ValidationFailed
+from heng.core.hooks import batch_committed
 from heng.integrations.cleaning import QUARANTINE_ID, Cleaned, clean
 from heng.integrations.conf import max_quarantine_rows
 from heng.integrations.errors import (
@@ -193,6 +194,19 @@ def _write(batch: Batch, cleaned: Cleaned, table: Table) -> None:
     batch.committed_at = timezone.now()
     batch.error = ""
     batch.save()
+    transaction.on_commit(lambda: _announce(batch))
+
+
+def _announce(batch: Batch) -> None:
+    """Tell the apps above (goals: the pace check) once the facts are visible to everyone."""
+    for receiver, outcome in batch_committed.send_robust(
+        sender=Batch,
+        batch_id=batch.pk,
+        source_id=batch.source_id,
+        committed_at=batch.committed_at,
+    ):
+        if isinstance(outcome, Exception):
+            log.error("after batch %s: %r failed: %s", batch.pk, receiver, outcome)
 
 
 def _lock_source(source_id: int) -> None:

@@ -3,9 +3,11 @@ source, on top of the shared ``world`` (people T001–T007)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from heng.integrations.models import Source
 from heng.integrations.services import metric_create, source_create
@@ -14,6 +16,15 @@ from heng.integrations.services import metric_create, source_create
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """These tests check the English wording of messages (the default language is Chinese,
+    whose catalog grows independently); a test about the Chinese answer asks for it."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
