@@ -33,6 +33,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("performance:cycle-list"), _("Appraisal cycles")))
     if scope.own_employee_id is not None:
         items.append((reverse("performance:scorecard"), _("Scorecard")))
+        items.append((reverse("performance:reviews-mine"), _("My reviews")))
     items.append((reverse("goals:home"), _("Goals")))
     items.append((reverse("approval-home"), _("Approvals")))
     if scope.can_manage_people:

@@ -262,4 +262,5 @@ def test_a_missing_scheme_file_is_refused_with_its_path(tmp_path: Path) -> None:
     file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(EngineError) as err:
         load_scenario(file)
-    assert "schemes.ops" in str(err.value.message) and "nowhere.yaml" in str(err.value.message)
+    assert "schemes.ops" in str(err.value.message)
+    assert "nowhere.yaml" in str(err.value.message)

@@ -18,3 +18,18 @@ __all__ = ["router"]
 from heng.performance.api.cycles import router as cycles_router  # noqa: E402
 
 router.add_router("", cycles_router)
+
+# 360 reviews (issue #5, F2).
+from heng.performance.api.reviews import router as reviews_router  # noqa: E402
+
+router.add_router("", reviews_router)
+
+# Targets, manager entries and bonus points of a cycle (issue #5).
+from heng.performance.api.targets import router as targets_router  # noqa: E402
+
+router.add_router("", targets_router)
+
+# Indicator values from the data and their lineage (issue #4, D4).
+from heng.performance.api.indicator_data import router as indicator_data_router  # noqa: E402
+
+router.add_router("", indicator_data_router)

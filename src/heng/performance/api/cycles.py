@@ -15,10 +15,7 @@ from heng.core.api import ERRORS
 from heng.core.errors import NotFound, PermissionDenied
 from heng.people.permissions import access_employee
 from heng.performance.models import Cycle, Result
-from heng.performance.selectors.cycles import (
-    cycle_distribution,
-    participants_visible_to,
-)
+from heng.performance.selectors.cycles import cycle_distribution, results_visible_to
 from heng.performance.selectors.export import cycle_export_xlsx
 from heng.performance.selectors.scorecard import (
     employee_latest_result,
@@ -129,9 +126,9 @@ class ResultOut(Schema):
 
 @router.get("/cycles/{cycle_id}/results", response={200: list[ResultOut], **ERRORS})
 def cycle_results(request: HttpRequest, cycle_id: int) -> Any:
+    """Scoped; before publication only managers see results (never their own)."""
     cycle = access_cycle(request.user, cycle_id)
-    ids = participants_visible_to(request.user, cycle).values_list("pk", flat=True)
-    rows = Result.objects.filter(cycle=cycle, participant_id__in=ids).select_related(
+    rows = results_visible_to(request.user, cycle).select_related(
         "participant", "participant__unit"
     )
     return [

@@ -8,10 +8,12 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from heng.accounts.models import Role
 from heng.accounts.scope import scope_for
 from heng.performance.models import (
     ANONYMITY_MIN,
     Cycle,
+    CycleState,
     InvitationStatus,
     Participant,
     RaterGroup,
@@ -34,6 +36,40 @@ def participants_visible_to(user: Any, cycle: Cycle) -> QuerySet[Participant]:
     if scope.own_employee_id:
         cond |= Q(employee_id=scope.own_employee_id)
     return rows.filter(cond)
+
+
+def results_released(cycle: Cycle) -> bool:
+    """Published (or archived) results are everyone's to see; before that only managers'."""
+    return cycle.state in (CycleState.PUBLISHED, CycleState.ARCHIVED)
+
+
+def sees_unpublished(user: Any) -> bool:
+    """Managers, HR and auditors see results before publication (inside their scope)."""
+    scope = scope_for(user)
+    return scope.company_wide or bool(scope.unit_paths)
+
+
+def results_visible_to(user: Any, cycle: Cycle) -> QuerySet[Result]:
+    """Results of the participants the user sees; before publication only a manager's (HR,
+    auditor, unit head, regional HR) for the people he manages — never anyone's own
+    unpublished total, rank or rating, except HR admins who run the cycle."""
+    rows = Result.objects.filter(cycle=cycle)
+    if results_released(cycle):
+        ids = participants_visible_to(user, cycle).values("pk")
+        return rows.filter(participant_id__in=ids)
+    scope = scope_for(user)
+    if scope.company_wide:
+        managed = rows
+    elif scope.unit_paths:
+        cond = Q(pk__in=[])
+        for path in scope.unit_paths:
+            cond |= Q(participant__unit_path__startswith=path)
+        managed = rows.filter(cond)
+    else:
+        return rows.none()
+    if scope.own_employee_id and Role.HR_ADMIN not in scope.roles:
+        managed = managed.exclude(employee_id=scope.own_employee_id)
+    return managed
 
 
 def review_progress(cycle: Cycle) -> dict[str, Any]:

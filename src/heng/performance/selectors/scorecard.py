@@ -70,6 +70,8 @@ class Scorecard:
     engine_version: str
     input_hash: str
     trend: list[dict[str, Any]] = field(default_factory=list)
+    # The engine's rank before calibration (``rank`` follows the final total).
+    computed_rank: int | None = None
 
 
 def _band_name(framework: dict[str, Any], code: str) -> str:
@@ -117,6 +119,7 @@ def scorecard_of(result: Result, *, with_trend: bool = True) -> Scorecard:
         }
         for a in Adjustment.objects.filter(result=result).select_related("by")
     ]
+    ranks = [a for a in adjustments if a["field"] == "rank"]
     return Scorecard(
         cycle_id=cycle.pk,
         cycle_code=cycle.code,
@@ -146,6 +149,7 @@ def scorecard_of(result: Result, *, with_trend: bool = True) -> Scorecard:
         engine_version=result.engine_version,
         input_hash=result.input_hash,
         trend=employee_trend(result.employee_id) if with_trend else [],
+        computed_rank=int(ranks[0]["old"]) if ranks else result.rank,
     )
 
 

@@ -31,6 +31,50 @@ def _rating_for(cycle: Cycle, total: Decimal) -> str:
     return str(cycle.framework["rating_bands"][-1]["code"])
 
 
+RERANKED = gettext_lazy("Rank recomputed after a calibration in the unit.")
+
+
+def _rerank(*, actor: Any, result: Result, reason: str) -> list[Adjustment]:
+    """Re-rank the result's group (its scoring unit, as the engine ranks ``rank_by="unit"``)
+    on the final totals: competition ranking, highest first, ties share a rank.
+
+    ``Result.rank`` then always follows ``final_total``; every rank that moves gets an
+    adjustment row (``field="rank"``, old → new), so the engine's original rank stays in the
+    explanation (the first rank row's old value). Returns those rows, unsaved, each holding
+    its ``result`` (with participant) for correction entries after publication.
+    """
+    rows = list(
+        Result.objects.filter(
+            cycle_id=result.cycle_id, participant__unit_id=result.participant.unit_id
+        )
+        .select_related("participant")
+        .order_by("-final_total", "participant__employee_no")
+    )
+    made, moved = [], []
+    rank = 0
+    for i, row in enumerate(rows):
+        if i == 0 or row.final_total != rows[i - 1].final_total:
+            rank = i + 1
+        if row.rank == rank:
+            continue
+        made.append(
+            Adjustment(
+                result=row,
+                field="rank",
+                old_value=str(row.rank),
+                new_value=str(rank),
+                reason=reason if row.pk == result.pk else str(RERANKED),
+                by=actor,
+            )
+        )
+        row.rank = rank
+        moved.append(row)
+        if row.pk == result.pk:
+            result.rank = rank
+    Result.objects.bulk_update(moved, ["rank"])
+    return made
+
+
 def _adjust(
     *, actor: Any, result: Result, total: Decimal | None, rating: str | None, reason: str
 ) -> list[Adjustment]:
@@ -71,6 +115,8 @@ def _adjust(
         )
         result.final_rating = rating
     result.save(update_fields=["final_total", "final_rating"])
+    if total is not None:
+        made += _rerank(actor=actor, result=result, reason=reason)
     Adjustment.objects.bulk_create(made)
     audit_record(
         actor=actor,
@@ -78,7 +124,11 @@ def _adjust(
         target=result,
         employee_id=result.employee_id,
         note=reason,
-        after={"final_total": str(result.final_total), "rating": result.final_rating},
+        after={
+            "final_total": str(result.final_total),
+            "rating": result.final_rating,
+            "rank": result.rank,
+        },
     )
     return made
 
@@ -96,7 +146,7 @@ def result_adjust(
     cycle = Cycle.objects.select_for_update().get(pk=result.cycle_id)
     if cycle.state != CycleState.CALIBRATION:
         raise CycleConflict(_("Results can be adjusted only during calibration."))
-    result = Result.objects.select_related("cycle").get(pk=result.pk)
+    result = Result.objects.select_related("cycle", "participant").get(pk=result.pk)
     return _adjust(actor=actor, result=result, total=total, rating=rating, reason=reason)
 
 
@@ -186,6 +236,7 @@ def cycle_publish(*, actor: Any, cycle: Cycle, excuse: str = "") -> int:
             url=url,
             params={"cycle": cycle.name},
             key=f"cycle:{cycle.pk}:published",
+            kind="cycle_published",
         )
     )
     return written
@@ -200,15 +251,25 @@ def result_correct(
     total: Decimal | None = None,
     rating: str | None = None,
 ) -> int:
-    """After publication: adjust and append a correction entry (the old entry stays)."""
+    """After publication: adjust and append a correction entry (the old entry stays).
+
+    A corrected total can move other people's ranks in the unit: each of them gets a
+    correction entry too, so the ledger always holds everyone's current final rank.
+    """
     cycle = Cycle.objects.select_for_update().get(pk=result.cycle_id)
     if cycle.state not in (CycleState.PUBLISHED, CycleState.ARCHIVED):
         raise CycleConflict(_("Only published results are corrected."))
     result = Result.objects.select_related("cycle", "participant").get(pk=result.pk)
-    _adjust(actor=actor, result=result, total=total, rating=rating, reason=reason)
+    made = _adjust(actor=actor, result=result, total=total, rating=rating, reason=reason)
     entry = ledger_payload(result, cycle, kind="correction")
     entry.payload["reason"] = reason
-    return ledger_append([entry])
+    entries = [entry]
+    for a in made:
+        if a.field == "rank" and a.result.pk != result.pk:
+            other = ledger_payload(a.result, cycle, kind="correction")
+            other.payload["reason"] = a.reason
+            entries.append(other)
+    return ledger_append(entries)
 
 
 def parse_decimal(text: str) -> Decimal | None:

@@ -23,7 +23,7 @@ from heng.accounts.models import Role, RoleGrant
 from heng.core.audit import audit_record
 from heng.core.errors import ApplicationError
 from heng.core.notifications import notify
-from heng.org.models import OrgUnit
+from heng.org.models import OrgUnit, Position
 from heng.people.models import Employee
 from heng.performance.cycle_errors import CycleConflict, CycleInvalid
 from heng.performance.models import (
@@ -69,6 +69,13 @@ def cycle_create(
     )
     if unknown:
         fields["unit_codes"] = _("Unknown units: %(codes)s") % {"codes": ", ".join(sorted(unknown))}
+    unknown = set(positions) - set(
+        Position.objects.filter(code__in=positions).values_list("code", flat=True)
+    )
+    if unknown:
+        fields["position_codes"] = _("Unknown positions: %(codes)s") % {
+            "codes": ", ".join(sorted(unknown))
+        }
     if leaver_policy not in LeaverPolicy.values:
         fields["leaver_policy"] = _("Choose prorate or exclude.")
     if Cycle.objects.filter(code=code).exists():
@@ -377,9 +384,10 @@ def cycle_remind(*, cycle: Cycle, today: dt.date | None = None) -> int:
         sent += notify(
             recipients=users,
             title=REMINDER,
-            url=f"/performance/cycles/{cycle.pk}/",
+            url="/performance/reviews/",  # "My reviews": the reviewer's to-do list
             params={"cycle": cycle.name, "what": "360", "date": cycle.review_deadline.isoformat()},
             key=f"cycle:{cycle.pk}:360:{today.isoformat()}",
+            kind="cycle_reminder",
         )
     if cycle.state == CycleState.MANAGER_SCORING and cycle.scoring_deadline:
         nos = {no for no, _i in missing_manual(cycle)}
@@ -397,5 +405,6 @@ def cycle_remind(*, cycle: Cycle, today: dt.date | None = None) -> int:
                 "date": cycle.scoring_deadline.isoformat(),
             },
             key=f"cycle:{cycle.pk}:manual:{today.isoformat()}",
+            kind="cycle_reminder",
         )
     return sent

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -27,6 +28,7 @@ from heng.org.models import OrgUnit
 from heng.performance.cycle_errors import CycleConflict, ScoringRefused
 from heng.performance.documents.model import TARGET_RULES
 from heng.performance.models import (
+    ANONYMITY_MIN,
     BonusEntry,
     Cycle,
     CycleState,
@@ -34,6 +36,8 @@ from heng.performance.models import (
     ManualValue,
     Participant,
     ParticipantStatus,
+    Questionnaire,
+    RaterGroup,
     Result,
     ReviewInvitation,
     Target,
@@ -64,6 +68,8 @@ class Inputs:
     bonus: pl.DataFrame | None
     participant_ids: dict[str, int] = field(default_factory=dict)
     employee_pks: dict[str, int] = field(default_factory=dict)
+    # The rater-group weights the 360 was combined with (None: plain mean of all answers).
+    review_group_weights: dict[str, Decimal] | None = None
 
 
 @dataclass
@@ -112,6 +118,30 @@ def _formulas(cycle: Cycle) -> dict[str, str]:
         elif src["kind"] == "formula" and src.get("formula"):
             out[code] = src["formula"]
     return out
+
+
+def review_group_weights(cycle: Cycle) -> dict[str, Decimal] | None:
+    """The 360's rater-group weights: the questionnaire's, else the framework's, else None
+    (a plain mean of every answer)."""
+    own = Questionnaire.objects.filter(cycle=cycle).values_list("group_weights", flat=True)
+    raw = next(iter(own), None) or cycle.framework.get("review_group_weights") or None
+    return {str(g): Decimal(str(w)) for g, w in raw.items()} if raw else None
+
+
+def _review_scores(answers: pl.DataFrame, weights: dict[str, Decimal] | None) -> pl.DataFrame:
+    """pid → review: the mean per rater group, combined with the group weights over the
+    groups that answered (their weights renormalised to 100); without weights, the plain
+    mean of all answers. ``answers`` holds only weighted groups (see ``cycle_inputs``)."""
+    if not weights:
+        return answers.group_by("pid").agg(pl.col("value").mean().alias("review"))
+    share = {g: float(w) for g, w in weights.items()}
+    per_group = answers.group_by("pid", "rater_group").agg(pl.col("value").mean().alias("mean"))
+    per_group = per_group.with_columns(
+        pl.col("rater_group").replace_strict(share, return_dtype=pl.Float64).alias("w")
+    )
+    return per_group.group_by("pid").agg(
+        ((pl.col("mean") * pl.col("w")).sum() / pl.col("w").sum()).alias("review")
+    )
 
 
 def cycle_inputs(cycle: Cycle) -> Inputs:
@@ -216,7 +246,21 @@ def cycle_inputs(cycle: Cycle) -> Inputs:
         schema={"pid": pl.Int64, "rater_group": pl.String, "value": pl.Float64},
         orient="row",
     )
-    review_mean = answers.group_by("pid").agg(pl.col("value").mean().alias("review"))
+    # 360: the rater-group-weighted average — for review-kind indicators here and for the
+    # engine's 360 part (same weights, see ``cycle_score``). Answers of groups without weight
+    # count for nothing, so they are left out before either sees them.
+    group_weights = review_group_weights(cycle)
+    if group_weights:
+        weighted = [g for g, w in group_weights.items() if w > 0]
+        answers = answers.filter(pl.col("rater_group").is_in(weighted))
+    # Anonymity holds in the total too: a peer or subordinate group with fewer than
+    # ANONYMITY_MIN answers is left out (its weight renormalised away), or the person could
+    # work a lone peer's score back out of the 360 figure next to the visible self/manager.
+    answers = answers.filter(
+        ~pl.col("rater_group").is_in([RaterGroup.PEER.value, RaterGroup.SUBORDINATE.value])
+        | (pl.len().over("pid", "rater_group") >= ANONYMITY_MIN)
+    )
+    review_mean = _review_scores(answers, group_weights)
     grid = (
         grid.join(manual, on=["pid", "indicator"], how="left")
         .join(targets, on=["pid", "indicator"], how="left")
@@ -266,6 +310,7 @@ def cycle_inputs(cycle: Cycle) -> Inputs:
         bonus,
         dict(people.select("employee_id", "pid").iter_rows()),
         dict(people.select("employee_id", "emp_pk").iter_rows()),
+        group_weights,
     )
 
 
@@ -400,7 +445,9 @@ def cycle_score(
         timings.read = time.perf_counter() - t
         mark(40, "scoring")
         t = time.perf_counter()
-        config = ScoringConfig.create(**_config_kwargs(cycle.framework), rank_by="unit")
+        config = ScoringConfig.create(
+            **_config_kwargs(cycle.framework, inputs.review_group_weights), rank_by="unit"
+        )
         kwargs: dict[str, Any] = {
             "employees": inputs.employees,
             "lines": inputs.lines,
@@ -430,13 +477,17 @@ def cycle_score(
     return timings.rows
 
 
-def _config_kwargs(fw: dict[str, Any]) -> dict[str, Any]:
+def _config_kwargs(
+    fw: dict[str, Any], review_group_weights: dict[str, Decimal] | None = None
+) -> dict[str, Any]:
+    """Engine configuration from the frozen framework; ``review_group_weights`` (the
+    questionnaire's, see :func:`review_group_weights`) replaces the framework's."""
     return {
         "category_weights": fw["category_weights"],
         "kpi_weight": fw["kpi_weight"],
         "review_weight": fw["review_weight"],
         "review_scale": (fw["review_scale"][0], fw["review_scale"][1]),
-        "review_group_weights": fw["review_group_weights"],
+        "review_group_weights": review_group_weights or fw["review_group_weights"],
         "bonus_cap": fw["bonus_cap"],
         "rating_bands": fw["rating_bands"],
         "target_mix": fw["target_mix"] or None,

@@ -244,7 +244,7 @@ def test_scheme_file_download_and_upload_over_the_api(world: Any, sales_scheme: 
     bad = text.replace("weight: 40", "weight: 39.99", 1)
     refused = api.post(f"{API}/scheme-files", bad, content_type="application/yaml")
     assert refused.status_code == 422
-    assert refused.json()["message"].startswith("line ")
+    assert refused.json()["message"].startswith("第 ")  # "第 N 行：…" (the default language)
     changed = text.replace("weight: 40", "weight: 45", 1).replace("weight: 30", "weight: 25", 1)
     dry = api.post(f"{API}/scheme-files?dry_run=true", changed, content_type="application/yaml")
     assert dry.status_code == 200

@@ -245,6 +245,19 @@ CASES = [
     Case("GET", f"{P}/what-if/", READERS),
 ]
 
+# Indicator values and lineage (issue #4): values for anyone with a scope (limited to it), the
+# lineage of one person's value for those who may see that person.
+SEES_GZ1 = F({"hr", "hr_south", "gz_manager", "auditor", "gz1"})
+JAN = "period=month&on=2026-01-15"
+CASES += [
+    Case("GET", f"{API}/indicators/SALES/values?{JAN}", EVERYONE - {"nobody"}),
+    Case("GET", f"{API}/indicators/SALES/lineage?employee_id={{gz1}}&{JAN}", SEES_GZ1),
+    Case("GET", f"{P}/indicators/SALES/values/?{JAN}", EVERYONE - {"nobody"}),
+    Case("GET", f"{P}/indicators/SALES/lineage/?employee={{gz1}}&{JAN}", SEES_GZ1),
+    # deleting an unused indicator from the library page
+    writer("POST", f"{P}/indicators/TRAINING/delete/", ok=302, kind="form", body={}),
+]
+
 
 @pytest.fixture
 def objects(world: Any, sales_scheme: Scheme, library: Any, frameworks: Any) -> dict[str, Any]:
@@ -278,6 +291,10 @@ def objects(world: Any, sales_scheme: Scheme, library: Any, frameworks: Any) -> 
         framework=frameworks["DIRECT"],
         applies_to=[(world.units["BGZ"], None)],
     )
+    # the metric behind SALES ("m.sales"), so that its values and lineage can be computed
+    from heng.integrations.services import metric_create, source_create
+
+    metric_create(source=source_create(code="m", name="测试来源"), code="sales", name="sales")
     return {
         "gz1": world.people["gz1"].pk,
         "bj1": world.people["bj1"].pk,

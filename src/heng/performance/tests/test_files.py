@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from heng.core.errors import ValidationFailed
 from heng.performance import services
@@ -17,6 +18,14 @@ from heng.performance.models import Framework, Indicator, Scheme, SchemeVersion
 from heng.performance.services import ChangeIn
 
 D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Any:
+    """These tests read the refusal texts (line numbers, reasons) in English; the Chinese
+    texts are the same messages through the catalogue (see the last test)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -209,3 +218,11 @@ def test_aliases_and_deep_nesting_are_refused(world: Any) -> None:
         with pytest.raises(ValidationFailed):
             whatif_run(text)
     assert not Scheme.objects.exists()
+
+
+def test_a_refusal_names_the_line_in_chinese_for_a_chinese_user(rich: Scheme) -> None:
+    text = _edited(rich, "weight: 39.9999", "weight: 39.9899")
+    with translation.override("zh-hans"):
+        error = _refused(text)
+    assert error.message.startswith(f"第 {_line_of(text, 'lines:')} 行：")
+    assert "各行权重之和必须正好为 100，当前为 99.99" in error.message
