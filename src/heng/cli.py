@@ -23,6 +23,10 @@ Everyday commands:
   createsuperuser   create an administrator login
   token             create, list or revoke API tokens for a user
   import KIND FILE  import units, employees, assignments or contracts (--dry-run first)
+  ingest SRC FILE   load a CSV/XLSX of business metrics into a data source (--dry-run first)
+  scheme            export or import an assessment scheme as a YAML file
+  cycle             list appraisal cycles, score one (with a progress bar), send reminders
+  verify-ledger     check the hash chain of published results; names the first broken entry
   backup FILE       the whole database into one portable, checksummed file
   restore FILE      load a backup into an empty database and verify it
   rotate-keys       re-encrypt sensitive fields under the active key (--status, --add-key)
