@@ -151,6 +151,9 @@ def result_adjust(
 
 
 def ledger_payload(result: Result, cycle: Cycle, kind: str = "result") -> Entry:
+    # The explanation's numbers are floats the engine rounded to 4 decimals (ADR 0002), so
+    # formatting the float with 4 decimals gives the same text as a Decimal, ~3× cheaper:
+    # it is done 2,000,000 times when 100,000 results are published.
     p = result.participant
     indicators = [
         [r["indicator"], r["actual"], r["target"], r["score"], r["contribution"]]
@@ -173,8 +176,7 @@ def ledger_payload(result: Result, cycle: Cycle, kind: str = "result") -> Entry:
             "bonus": str(result.bonus),
             "review": None if result.review_score is None else str(result.review_score),
             "indicators": [
-                [c, *(None if v is None else format(Decimal(str(v)), ".4f") for v in vals)]
-                for c, *vals in indicators
+                [c, *(None if v is None else f"{v:.4f}" for v in vals)] for c, *vals in indicators
             ],
             "engine_version": result.engine_version,
             "input_hash": result.input_hash,

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from heng.core.bulk import bulk_insert
 from heng.performance.models import GENESIS, LedgerEntry, LedgerHead
 
 
@@ -33,7 +34,7 @@ class Entry:
     payload: dict[str, Any]
 
 
-def ledger_append(entries: Iterable[Entry], *, batch_size: int = 5000) -> int:
+def ledger_append(entries: Iterable[Entry]) -> int:
     """Append in order; must run inside the caller's transaction (it locks the head row)."""
     LedgerHead.objects.get_or_create(id=1)
     head = LedgerHead.objects.select_for_update().get(id=1)
@@ -55,7 +56,7 @@ def ledger_append(entries: Iterable[Entry], *, batch_size: int = 5000) -> int:
             )
         )
         prev = digest
-    LedgerEntry.objects.bulk_create(rows, batch_size=batch_size)
+    bulk_insert(LedgerEntry, rows)
     LedgerHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev)
     return len(rows)
 

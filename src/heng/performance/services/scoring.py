@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from heng.core.bulk import bulk_insert
 from heng.engine import ENGINE_VERSION, EngineError, ScoringConfig, input_hash, score
 from heng.engine.result import ScoreResult
 from heng.integrations.selectors import metric_values
@@ -409,7 +410,7 @@ def _store(cycle: Cycle, inputs: Inputs, result: ScoreResult, digest: str) -> in
         if locked.state not in SCORABLE:
             raise CycleConflict(_("The cycle can no longer be scored."), code="not_scorable")
         Result.objects.filter(cycle=cycle).delete()
-        Result.objects.bulk_create(rows, batch_size=5000)
+        bulk_insert(Result, rows)
         Cycle.objects.filter(pk=cycle.pk).update(
             score_progress=100,
             score_status="done",

@@ -90,7 +90,7 @@ def test_a_worker_killed_while_writing_leaves_the_old_results(
     def crash(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt("worker killed")
 
-    monkeypatch.setattr(Result.objects, "bulk_create", crash)
+    monkeypatch.setattr("heng.performance.services.scoring.bulk_insert", crash)
     with pytest.raises(KeyboardInterrupt):
         cycle_score(cycle=scored)
     monkeypatch.undo()
