@@ -365,7 +365,8 @@ def test_matrix(case: Case, objects: dict[str, Any], world: Any) -> None:
     assert not problems, "\n".join(problems)
 
 
-# The scheme routes of this app (cycles, reviews and results routes have their own tests).
+# The scheme routes of this app (the cycle routes: test_authz_cycles.py; every route of the
+# project: web/tests/test_route_coverage.py).
 SCHEME_API = (
     "/indicators",
     "/frameworks",
