@@ -4,6 +4,7 @@ later corrections as new ledger entries."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -150,38 +151,78 @@ def result_adjust(
     return _adjust(actor=actor, result=result, total=total, rating=rating, reason=reason)
 
 
-def ledger_payload(result: Result, cycle: Cycle, kind: str = "result") -> Entry:
+# What a ledger entry records of a result, in this order (see _entry).
+LEDGER_FIELDS = (
+    "participant__employee_no",
+    "total",
+    "final_total",
+    "final_rating",
+    "rank",
+    "group_size",
+    "kpi",
+    "bonus",
+    "review_score",
+    "indicators",
+    "engine_version",
+    "input_hash",
+)
+
+
+def _entry(cycle_code: str, kind: str, row: tuple[Any, ...]) -> Entry:
+    no, total, final, rating, rank, size, kpi, bonus, review, indicators, version, digest = row
     # The explanation's numbers are floats the engine rounded to 4 decimals (ADR 0002), so
     # formatting the float with 4 decimals gives the same text as a Decimal, ~3× cheaper:
     # it is done 2,000,000 times when 100,000 results are published.
-    p = result.participant
-    indicators = [
-        [r["indicator"], r["actual"], r["target"], r["score"], r["contribution"]]
-        for r in json.loads(result.indicators)
+    lines = [
+        [
+            r["indicator"],
+            *(
+                None if r[k] is None else f"{r[k]:.4f}"
+                for k in ("actual", "target", "score", "contribution")
+            ),
+        ]
+        for r in json.loads(indicators)
     ]
     return Entry(
         kind=kind,
-        cycle_code=cycle.code,
-        employee_no=p.employee_no,
+        cycle_code=cycle_code,
+        employee_no=no,
         payload={
             "kind": kind,
-            "cycle": cycle.code,
-            "employee_no": p.employee_no,
-            "total": str(result.total),
-            "final_total": str(result.final_total),
-            "rating": result.final_rating,
-            "rank": result.rank,
-            "group_size": result.group_size,
-            "kpi": str(result.kpi),
-            "bonus": str(result.bonus),
-            "review": None if result.review_score is None else str(result.review_score),
-            "indicators": [
-                [c, *(None if v is None else f"{v:.4f}" for v in vals)] for c, *vals in indicators
-            ],
-            "engine_version": result.engine_version,
-            "input_hash": result.input_hash,
+            "cycle": cycle_code,
+            "employee_no": no,
+            "total": str(total),
+            "final_total": str(final),
+            "rating": rating,
+            "rank": rank,
+            "group_size": size,
+            "kpi": str(kpi),
+            "bonus": str(bonus),
+            "review": None if review is None else str(review),
+            "indicators": lines,
+            "engine_version": version,
+            "input_hash": digest,
         },
     )
+
+
+def ledger_payload(result: Result, cycle: Cycle, kind: str = "result") -> Entry:
+    """The ledger entry of one result (corrections after publication)."""
+    values = [result.participant.employee_no]
+    values += [getattr(result, f) for f in LEDGER_FIELDS[1:]]
+    return _entry(cycle.code, kind, tuple(values))
+
+
+def ledger_payloads(cycle: Cycle) -> Iterator[Entry]:
+    """The ledger entries of every result of ``cycle`` by employee number, read as plain
+    rows (no model instances: 100,000 of them are published at once)."""
+    rows = (
+        Result.objects.filter(cycle=cycle)
+        .order_by("participant__employee_no")
+        .values_list(*LEDGER_FIELDS)
+    )
+    for row in rows.iterator(chunk_size=5000):
+        yield _entry(cycle.code, "result", row)
 
 
 PUBLISHED = gettext_lazy("Your appraisal result for %(cycle)s is published")
@@ -208,18 +249,14 @@ def cycle_publish(*, actor: Any, cycle: Cycle, excuse: str = "") -> int:
             code="manager_scores_missing",
         )
     active = cycle.participants.filter(status=ParticipantStatus.ACTIVE).count()
-    results = list(
-        Result.objects.filter(cycle=cycle)
-        .select_related("participant")
-        .order_by("participant__employee_no")
-    )
-    if len(results) != active:
+    scored = Result.objects.filter(cycle=cycle).count()
+    if scored != active:
         raise CycleConflict(
             _("Score the cycle again: %(n)s of %(m)s people have a result.")
-            % {"n": len(results), "m": active},
+            % {"n": scored, "m": active},
             code="not_scored",
         )
-    written = ledger_append(ledger_payload(r, cycle) for r in results)
+    written = ledger_append(ledger_payloads(cycle))
     cycle.publish()
     cycle.excuse = excuse
     cycle.published_at = timezone.now()
@@ -229,7 +266,8 @@ def cycle_publish(*, actor: Any, cycle: Cycle, excuse: str = "") -> int:
     )
     from heng.accounts.models import User
 
-    users = list(User.objects.filter(employee_id__in=[r.employee_id for r in results]))
+    people = Result.objects.filter(cycle=cycle).values("employee_id")
+    users = list(User.objects.filter(employee_id__in=people))
     url = f"/performance/scorecard/?cycle={cycle.pk}"
     transaction.on_commit(
         lambda: notify(
