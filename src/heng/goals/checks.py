@@ -14,6 +14,7 @@ to the number of people checked.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from typing import Any
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heng.accounts.models import User
+from heng.core.bulk import insert_frame
 from heng.engine.pace import breach_transitions
 from heng.goals.evaluation import Skipped, default_as_of, evaluate
 from heng.goals.models import Goal, GoalKind, PaceAlert, PaceRun, PaceState, Recognition
@@ -97,16 +99,41 @@ _STATE_FIELDS = [
 ]
 
 
+_STATE_COLUMNS = [
+    "goal_id",
+    "employee_id",
+    "indicator_id",
+    "period_start",
+    "period_end",
+    "actual",
+    "expected",
+    "target",
+    "threshold",
+    "attainment",
+]
+
+
 def _write_states(fired: pl.DataFrame, recovered: pl.DataFrame, now: dt.datetime) -> None:
-    new: list[PaceState] = []
-    again: list[PaceState] = []
-    back: list[PaceState] = []
-    for row in fired.iter_rows(named=True):
-        state = _state(row, now, breached=True, breached_at=now)
-        (again if row.get("state_id") is not None else new).append(state)
-    for row in recovered.iter_rows(named=True):
-        back.append(_state(row, now, breached=False, recovered_at=now))
-    PaceState.objects.bulk_create(new, batch_size=2000)
+    """First breaches insert a state (set-based: thousands at once after a bad week); the
+    rarer repeat breaches and recoveries update theirs."""
+    first = fired.filter(pl.col("state_id").is_null())
+    insert_frame(
+        PaceState,
+        first.select(
+            *_STATE_COLUMNS,
+            pl.lit(True).alias("breached"),
+            pl.lit(now).alias("breached_at"),
+            pl.lit(now).alias("checked_at"),
+        ),
+    )
+    again = [
+        _state(row, now, breached=True, breached_at=now)
+        for row in fired.filter(pl.col("state_id").is_not_null()).iter_rows(named=True)
+    ]
+    back = [
+        _state(row, now, breached=False, recovered_at=now)
+        for row in recovered.iter_rows(named=True)
+    ]
     PaceState.objects.bulk_update(again, [*_STATE_FIELDS, "breached_at"], batch_size=2000)
     PaceState.objects.bulk_update(back, [*_STATE_FIELDS, "recovered_at"], batch_size=2000)
 
@@ -134,61 +161,69 @@ def _alerts(fired: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> int:
     indicators = {
         i.pk: i for i in Indicator.objects.filter(pk__in=fired["indicator_id"].unique().to_list())
     }
-    alerts = []
-    for row in fired.iter_rows(named=True):
-        employee_id = row["employee_id"]
-        recipients = sorted(
-            ({own[employee_id]} if employee_id in own else set()) | managers.get(employee_id, set())
-        )
-        alerts.append(
-            PaceAlert(
-                goal_id=row["goal_id"],
-                employee_id=employee_id,
-                indicator_id=row["indicator_id"],
-                period_start=row["period_start"],
-                period_end=row["period_end"],
-                as_of=as_of,
-                actual=row["actual"],
-                expected=row["expected"],
-                target=row["target"],
-                threshold=row["threshold"],
-                attainment=row["attainment"],
-                recipients=recipients,
-                created_at=now,
+    recipients = {
+        employee_id: json.dumps(
+            sorted(
+                ({own[employee_id]} if employee_id in own else set())
+                | managers.get(employee_id, set())
             )
         )
-    created = PaceAlert.objects.bulk_create(alerts, batch_size=2000)
-    user_ids = {u for a in created for u in a.recipients}
+        for employee_id in employees["employee_id"].to_list()
+    }
+    alerts = insert_frame(
+        PaceAlert,
+        fired.select(
+            "goal_id",
+            "employee_id",
+            "indicator_id",
+            "period_start",
+            "period_end",
+            pl.lit(as_of).alias("as_of"),
+            "actual",
+            "expected",
+            "target",
+            "threshold",
+            "attainment",
+            pl.col("employee_id")
+            .replace_strict(recipients, return_dtype=pl.Utf8)
+            .alias("recipients"),
+            pl.lit(now).alias("created_at"),
+        ),
+        with_pks=True,
+    )
+    user_ids = {u for ids in recipients.values() for u in json.loads(ids)}
     users = {u.pk: u for u in User.objects.filter(pk__in=user_ids).only("pk", "preferred_language")}
+    heard_by = {
+        e: [users[u] for u in json.loads(ids) if u in users] for e, ids in recipients.items()
+    }
     messages = []
-    for alert in created:
-        indicator = indicators[alert.indicator_id]
-        unit = indicator.unit
+    for alert in alerts.iter_rows(named=True):
+        unit = indicators[alert["indicator_id"]].unit
         messages.append(
             Outgoing(
-                recipients=[users[u] for u in alert.recipients if u in users],
+                recipients=heard_by[alert["employee_id"]],
                 title=TITLE,
                 body=BODY,
-                url=f"/goals/people/{alert.employee_id}/",
+                url=f"/goals/people/{alert['employee_id']}/",
                 params={
-                    "name": names.get(alert.employee_id, ""),
-                    "indicator": indicator.name,
-                    "goal": goals.get(alert.goal_id, ""),
-                    "actual": number(alert.actual, unit),
-                    "expected": number(alert.expected, unit),
-                    "target": number(alert.target, unit),
-                    "attainment": percent(alert.attainment),
-                    "threshold": percent(alert.threshold),
-                    "as_of": alert.as_of.isoformat(),
-                    "period_start": alert.period_start.isoformat(),
-                    "period_end": alert.period_end.isoformat(),
+                    "name": names.get(alert["employee_id"], ""),
+                    "indicator": indicators[alert["indicator_id"]].name,
+                    "goal": goals.get(alert["goal_id"], ""),
+                    "actual": number(alert["actual"], unit),
+                    "expected": number(alert["expected"], unit),
+                    "target": number(alert["target"], unit),
+                    "attainment": percent(alert["attainment"]),
+                    "threshold": percent(alert["threshold"]),
+                    "as_of": as_of.isoformat(),
+                    "period_start": alert["period_start"].isoformat(),
+                    "period_end": alert["period_end"].isoformat(),
                 },
-                key=f"pace:{alert.pk}",
+                key=f"pace:{alert['id']}",
                 kind="pace_alert",
             )
         )
     send_many(messages)
-    return len(created)
+    return alerts.height
 
 
 REWARD_TITLE = _("+%(points)s points: %(goal)s")

@@ -24,6 +24,7 @@ import polars as pl
 from django.conf import settings
 from django.utils import timezone
 
+from heng.core.frames import queryset_frame
 from heng.engine.pace import elapsed_share, pace
 from heng.goals.models import (
     Cadence,
@@ -217,9 +218,9 @@ def holders(kpis: pl.DataFrame, *, employee_ids: list[int] | None = None) -> pl.
         rows = people.filter(position_id__in=positions).values_list(
             "pk", "position_id", "unit_id", "working_unit_id", "unit__path", "working_unit__path"
         )
-        staff = pl.DataFrame(
-            list(rows),
-            schema={
+        staff = queryset_frame(
+            rows,
+            {
                 "employee_id": pl.Int64,
                 "position_id": pl.Int64,
                 "unit_id": pl.Int64,
@@ -227,7 +228,6 @@ def holders(kpis: pl.DataFrame, *, employee_ids: list[int] | None = None) -> pl.
                 "home_path": pl.Utf8,
                 "work_path": pl.Utf8,
             },
-            orient="row",
         )
         by_position = staff.join(
             kpis.filter(pl.col("position_id").is_not_null()).select(
@@ -460,29 +460,26 @@ def evaluate(
         ).alias("threshold")
     )
     values = actuals(kpis, people, as_of=as_of)
-    frame = (
-        people.join(
-            kpis.select(
-                "goal_id",
-                "indicator_id",
-                "indicator",
-                "direction",
-                "mode",
-                "period_start",
-                "period_end",
-                "calendar_id",
-                "threshold",
-                "reward_points",
-            ),
-            on="goal_id",
-        )
-        .join(values, on=["goal_id", "employee_id"], how="left")
-        .join(
-            shares(kpis, as_of=as_of),
-            on=["period_start", "period_end", "calendar_id"],
-            how="left",
-            nulls_equal=True,
-        )
+    # The KPIs meet their elapsed shares first (a handful of rows), then the holders once.
+    per_kpi = kpis.select(
+        "goal_id",
+        "indicator_id",
+        "indicator",
+        "direction",
+        "mode",
+        "period_start",
+        "period_end",
+        "calendar_id",
+        "threshold",
+        "reward_points",
+    ).join(
+        shares(kpis, as_of=as_of),
+        on=["period_start", "period_end", "calendar_id"],
+        how="left",
+        nulls_equal=True,
+    )
+    frame = people.join(per_kpi, on="goal_id").join(
+        values, on=["goal_id", "employee_id"], how="left"
     )
     # Precedence: the KPI's own threshold, the indicator's, the person's scheme's, the default.
     by_scheme = scheme_thresholds(as_of=as_of)

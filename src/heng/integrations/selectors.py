@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from heng.core.errors import ValidationFailed
+from heng.core.frames import read_frame
 from heng.integrations.errors import reasons_text
 from heng.integrations.fields import source_fields
 from heng.integrations.files import ROW
@@ -129,26 +130,7 @@ def _aggregate_sql(needed: list[Resolved], where: str) -> str:
 
 
 def _fetch(sql: str, params: list[Any], names: list[str], schema: dict[str, Any]) -> pl.DataFrame:
-    """Run a read and return it as a frame. On PostgreSQL the answer streams as CSV through
-    COPY straight into Polars (no Python object per value: 100,000 × 20 values in well under
-    a second); values are bound client-side by psycopg, never pasted as text."""
-    typed = list(zip(names, [schema[n] for n in names], strict=True))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from psycopg import ClientCursor
-
-            query = ClientCursor(cursor.connection).mogrify(sql, params)
-            buffer = io.BytesIO()
-            with cursor.cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
-            if not buffer.getbuffer().nbytes:
-                return pl.DataFrame(schema=typed)
-            buffer.seek(0)
-            return pl.read_csv(buffer, has_header=False, schema=dict(typed))
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return pl.DataFrame(rows, schema=typed, orient="row")
+    return read_frame(sql, params, {n: schema[n] for n in names})
 
 
 def metric_values(

@@ -23,14 +23,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from heng.core.bulk import bulk_insert, insert_frame
 from heng.core.errors import ValidationFailed
 from heng.core.models import Notification
 from heng.notifications import channels
@@ -93,90 +95,145 @@ def send(
     return send_many([Outgoing(list(recipients), title, body, url, dict(params or {}), key, kind)])
 
 
-def _render(message: Outgoing, language: str) -> tuple[str, str]:
-    params = dict(message.params)
-    with translation.override(language):
-        title = (str(message.title) % params) if params else str(message.title)
-        body = (str(message.body) % params if params else str(message.body)) if message.body else ""
-    return title[:200], body
+class _Templates:
+    """Each (lazy) title and body in each language, translated once per ``send_many`` call:
+    thousands of pace alerts share two texts, and switching the active language per message
+    cost more than the formatting."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, str], tuple[Any, str]] = {}
+
+    def text(self, template: Any, language: str) -> str:
+        key = (id(template), language)
+        if key not in self._seen:
+            with translation.override(language):
+                self._seen[key] = (template, str(template))  # keeps ``template`` alive
+        return self._seen[key][1]
+
+    def render(self, message: Outgoing, language: str) -> tuple[str, str]:
+        params = dict(message.params)
+        title = self.text(message.title, language)
+        body = self.text(message.body, language) if message.body else ""
+        if params:
+            title, body = title % params, (body % params if body else "")
+        return title[:200], body
+
+
+@dataclass
+class _Row:
+    """One in-app notification to write (cheaper than a model instance when there are
+    tens of thousands of them)."""
+
+    recipient_id: int
+    title: str
+    body: str
+    url: str
+    key: str | None
+    kind: str
+    pk: int | None = None
+
+
+def _insert(rows: list[_Row]) -> None:
+    if not rows:
+        return
+    frame = pl.DataFrame(
+        {
+            "recipient_id": [r.recipient_id for r in rows],
+            "title": [r.title for r in rows],
+            "body": [r.body for r in rows],
+            "url": [r.url for r in rows],
+            "key": [r.key for r in rows],
+        },
+        schema={
+            "recipient_id": pl.Int64,
+            "title": pl.Utf8,
+            "body": pl.Utf8,
+            "url": pl.Utf8,
+            "key": pl.Utf8,
+        },
+    ).with_columns(pl.lit(timezone.now()).alias("created_at"))
+    written = insert_frame(Notification, frame, with_pks=True)
+    for row, pk in zip(rows, written["id"].to_list(), strict=True):
+        row.pk = pk
 
 
 @transaction.atomic
 def send_many(messages: Sequence[Outgoing]) -> int:
-    rows: list[Notification] = []
-    kinds: list[str] = []
+    rows: list[_Row] = []
     rendered: dict[tuple[int, str], tuple[str, str]] = {}
+    templates = _Templates()
     for index, message in enumerate(messages):
         for user in {u.pk: u for u in message.recipients if u is not None}.values():
             language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
             if (index, language) not in rendered:
-                rendered[index, language] = _render(message, language)
+                rendered[index, language] = templates.render(message, language)
             title, body = rendered[index, language]
             key = f"{message.key}:{user.pk}"[:120] if message.key else None
-            rows.append(
-                Notification(recipient=user, title=title, body=body, url=message.url, key=key)
-            )
-            kinds.append(message.kind)
+            rows.append(_Row(user.pk, title, body, message.url, key, message.kind))
     if not rows:
         return 0
     existing = _taken([r.key for r in rows if r.key])
-    fresh = [
-        (r, k) for r, k in zip(rows, kinds, strict=True) if r.key is None or r.key not in existing
-    ]
     # Keys are unique: within one call the first of two equal keys wins.
     seen: set[str] = set()
     unique = []
-    for row, kind in fresh:
+    for row in rows:
         if row.key is not None:
-            if row.key in seen:
+            if row.key in existing or row.key in seen:
                 continue
             seen.add(row.key)
-        unique.append((row, kind))
+        unique.append(row)
     try:
         with transaction.atomic():
-            created = Notification.objects.bulk_create([r for r, _k in unique], batch_size=2000)
+            _insert(unique)
     except IntegrityError:
         # Another sender wrote some of the same keys since the look-up (two reminder jobs at
         # once): a key makes the repeat harmless, so leave those out and write the rest.
-        taken = _taken([r.key for r, _k in unique if r.key])
-        unique = [(r, k) for r, k in unique if r.key is None or r.key not in taken]
-        created = Notification.objects.bulk_create([r for r, _k in unique], batch_size=2000)
-    deliveries = _deliveries(list(zip(created, [k for _r, k in unique], strict=True)))
+        taken = _taken([r.key for r in unique if r.key])
+        unique = [r for r in unique if r.key is None or r.key not in taken]
+        _insert(unique)
+    deliveries = _deliveries(unique)
     if deliveries:
         ids = [d.pk for d in deliveries if d.status == DeliveryStatus.PENDING]
         if ids:
             transaction.on_commit(lambda: _enqueue(ids))
-    return len(created)
+    return len(unique)
 
 
 def _taken(keys: list[str | None]) -> set[str | None]:
+    """The keys among ``keys`` already used (one query per 50,000 on PostgreSQL)."""
     found: set[str | None] = set()
-    for start in range(0, len(keys), 5000):
-        found |= set(
-            Notification.objects.filter(key__in=keys[start : start + 5000]).values_list(
-                "key", flat=True
-            )
-        )
+    size = 50_000 if connection.vendor == "postgresql" else 5000
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT key FROM {Notification._meta.db_table} WHERE key = ANY(%s)", [chunk]
+                )
+                found |= {key for (key,) in cursor.fetchall()}
+        else:
+            found |= set(Notification.objects.filter(key__in=chunk).values_list("key", flat=True))
     return found
 
 
-def _deliveries(rows: list[tuple[Notification, str]]) -> list[Delivery]:
-    user_ids = {n.recipient_id for n, _k in rows}
+def _deliveries(rows: list[_Row]) -> list[Delivery]:
+    user_ids = {n.recipient_id for n in rows}
     wanted: dict[int, list[ChannelSetting]] = defaultdict(list)
     for setting in ChannelSetting.objects.filter(user_id__in=user_ids, enabled=True).select_related(
         "user"
     ):
         wanted[setting.user_id].append(setting)
     out: list[Delivery] = []
-    for notification, kind in rows:
+    for notification in rows:
+        assert notification.pk is not None  # written by _insert
         for setting in wanted.get(notification.recipient_id, ()):
-            if not setting.wants(kind):
+            if not setting.wants(notification.kind):
                 continue
             delivery = Delivery(
-                notification=notification,
+                notification_id=notification.pk,
                 user_id=notification.recipient_id,
                 channel=setting.channel,
-                kind=kind,
+                kind=notification.kind,
                 title=notification.title,
                 body=notification.body,
                 url=notification.url,
@@ -189,7 +246,8 @@ def _deliveries(rows: list[tuple[Notification, str]]) -> list[Delivery]:
                     "delivery skipped: user %s, %s: %s", setting.user_id, setting.channel, reason
                 )
             out.append(delivery)
-    return Delivery.objects.bulk_create(out, batch_size=2000)
+    bulk_insert(Delivery, out, with_pks=True)
+    return out
 
 
 def _missing_address(setting: ChannelSetting) -> str:

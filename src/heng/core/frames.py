@@ -1,0 +1,49 @@
+"""Reads straight into Polars frames.
+
+    frame = read_frame("SELECT id, total FROM t WHERE x = %s", [1], {"id": pl.Int64, ...})
+    frame = queryset_frame(Employee.objects.values_list("pk", "unit_id"), schema)
+
+On PostgreSQL the answer streams as CSV through ``COPY (query) TO STDOUT`` into Polars' CSV
+reader: no Python object per value, so 100,000 × 20 values arrive in a fraction of a second
+(a cursor's ``fetchall`` builds 2,000,000 Python floats first). Parameters are bound
+client-side by psycopg, never pasted as text. Elsewhere (SQLite) a plain cursor read.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import polars as pl
+from django.db import connection
+from django.db.models import QuerySet
+
+__all__ = ["queryset_frame", "read_frame"]
+
+Schema = dict[str, Any]  # column → Polars dtype, in the order the query returns them
+
+
+def read_frame(sql: str, params: list[Any] | tuple[Any, ...], schema: Schema) -> pl.DataFrame:
+    typed = dict(schema)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg import ClientCursor
+
+            query = ClientCursor(cursor.connection).mogrify(sql, params)
+            buffer = io.BytesIO()
+            with cursor.cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+            if not buffer.getbuffer().nbytes:
+                return pl.DataFrame(schema=typed)
+            buffer.seek(0)
+            return pl.read_csv(buffer, has_header=False, schema=typed)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pl.DataFrame(rows, schema=typed, orient="row")
+
+
+def queryset_frame(queryset: QuerySet[Any], schema: Schema) -> pl.DataFrame:
+    """A ``values_list`` queryset as a frame; ``schema`` names its columns in order."""
+    sql, params = queryset.query.sql_with_params()
+    return read_frame(sql, list(params), schema)
