@@ -96,8 +96,14 @@ class PlacementInfo:
     position_name: str = ""
 
 
-def employee_placement(*, employee: Employee, on: dt.date) -> PlacementInfo:
-    """Home/working unit and position of ``employee`` on ``on`` from the assignment history."""
+def employee_placement(
+    *, employee: Employee, on: dt.date, in_unit: OrgUnit | None = None
+) -> PlacementInfo:
+    """Home/working unit and position of ``employee`` on ``on`` from the assignment history.
+
+    ``in_unit`` places the same person (same home unit and position) in that unit instead:
+    a cycle asks which scheme applied to a dispatched person in each unit he worked in.
+    """
     covering = (
         employee.assignments.filter(start_date__lte=on)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
@@ -124,6 +130,8 @@ def employee_placement(*, employee: Employee, on: dt.date) -> PlacementInfo:
             )
         else:
             home, working, position = employee.unit, employee.working_unit, employee.position
+    if in_unit is not None:
+        working = None if in_unit.pk == home.pk else in_unit
     unit = working or home
     step = OrgUnit.steplen
     chain_units = list(
@@ -261,15 +269,21 @@ def resolve_document(
 
 
 def scheme_resolve_for(
-    *, employee: Employee, on: dt.date, scheme: Scheme | None = None, draft: bool = False
+    *,
+    employee: Employee,
+    on: dt.date,
+    scheme: Scheme | None = None,
+    draft: bool = False,
+    in_unit: OrgUnit | None = None,
 ) -> ResolvedScheme:
     """The lines that score ``employee`` on ``on``, each with the reason it looks that way.
 
     Without ``scheme`` the applicable scheme is found among the versions in effect on
     ``on``; with ``scheme`` that scheme is used (its version in effect, or with
-    ``draft=True`` its unpublished working copy, as a preview).
+    ``draft=True`` its unpublished working copy, as a preview). ``in_unit`` resolves as if
+    the person worked in that unit on ``on`` (see :func:`employee_placement`).
     """
-    info = employee_placement(employee=employee, on=on)
+    info = employee_placement(employee=employee, on=on, in_unit=in_unit)
     version: SchemeVersion | None = None
     if scheme is not None and draft:
         document = scheme_document(scheme)

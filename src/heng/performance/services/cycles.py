@@ -37,6 +37,7 @@ from heng.performance.models import (
     SchemeVersion,
 )
 from heng.performance.selectors.resolve import scheme_resolve_for
+from heng.performance.services.dispatch import participant_lines
 
 
 @transaction.atomic
@@ -170,26 +171,7 @@ def _manager(unit: OrgUnit) -> Employee | None:
     return grant.user.employee if grant is not None else None
 
 
-def _line_json(line: Any) -> dict[str, Any]:
-    return {
-        "indicator": line.indicator,
-        "name": line.name,
-        "name_en": line.name_en,
-        "category": line.category,
-        "direction": line.direction,
-        "unit": line.unit,
-        "weight": str(line.weight),
-        "rule": line.rule,
-        "params": line.params,
-        "target_method": line.target_method,
-        "target_value": None if line.target_value is None else str(line.target_value),
-        "source_set": line.source_set,
-        "why": line.why,
-    }
-
-
-def _line_set(sets: dict[str, list[dict[str, Any]]], lines: Any) -> str:
-    data = [_line_json(x) for x in lines]
+def _line_set(sets: dict[str, list[dict[str, Any]]], data: list[dict[str, Any]]) -> str:
     key = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
     sets.setdefault(key, data)
     return key
@@ -226,33 +208,39 @@ def cycle_open(*, actor: Any, cycle: Cycle, on: dt.date | None = None) -> Cycle:
     docs: dict[tuple[str, int | None], dict[str, Any]] = {}
     for emp in people:
         ref = min(cycle.period_end, emp.leave_date or cycle.period_end)
+        start = max(cycle.period_start, emp.hire_date)
+        end = min(cycle.period_end, emp.leave_date or cycle.period_end)
+        worked = unit_days(emp, start, end)
         try:
             resolved = scheme_resolve_for(employee=emp, on=ref)
+            # A dispatched person is scored on every unit's lines, weighted by days worked.
+            spread = participant_lines(employee=emp, on=ref, worked=worked, at_ref=resolved)
         except ApplicationError as exc:
             problems[emp.employee_no] = exc.message
             continue
-        key = (resolved.scheme_code, resolved.version)
-        if key not in docs:
-            docs[key] = SchemeVersion.objects.get(
-                scheme__code=resolved.scheme_code, number=resolved.version or 0
-            ).document
-            for ind in docs[key]["indicators"]:
-                indicators[ind["code"]] = {
-                    "name": ind["name"],
-                    "name_en": ind["name_en"],
-                    "unit": ind["unit"],
-                    "value_source": ind["value_source"],
-                }
+        for _unit, _worked, found in spread.schemes:
+            key = (found.scheme_code, found.version)
+            if key not in docs:
+                docs[key] = SchemeVersion.objects.get(
+                    scheme__code=found.scheme_code, number=found.version or 0
+                ).document
+                for ind in docs[key]["indicators"]:
+                    indicators[ind["code"]] = {
+                        "name": ind["name"],
+                        "name_en": ind["name_en"],
+                        "unit": ind["unit"],
+                        "value_source": ind["value_source"],
+                    }
         if framework is None:
             framework = resolved.framework
-        elif resolved.framework != framework:
+        if resolved.framework != framework:
             problems[emp.employee_no] = _(
                 "Scheme %(code)s uses another framework than the rest of the cycle."
             ) % {"code": resolved.scheme_code}
             continue
-        start = max(cycle.period_start, emp.hire_date)
-        end = min(cycle.period_end, emp.leave_date or cycle.period_end)
-        worked = unit_days(emp, start, end)
+        if refusal := spread.framework_refusal(framework):
+            problems[emp.employee_no] = refusal
+            continue
         notes, status = [], ParticipantStatus.ACTIVE
         factor = Decimal(_days(start, end)) / Decimal(period_days)
         if emp.leave_date is not None and emp.leave_date < cycle.period_end:
@@ -276,6 +264,8 @@ def cycle_open(*, actor: Any, cycle: Cycle, on: dt.date | None = None) -> Cycle:
                 _("Worked in several units: %(units)s; unit indicators weighted by days worked.")
                 % {"units": ", ".join(f"{k} {v}d" for k, v in sorted(worked.items()))}
             )
+        if spread.combined:
+            notes.append(spread.note())
         unit = OrgUnit.objects.get(code=resolved.unit_code)
         rows.append(
             Participant(
@@ -290,9 +280,9 @@ def cycle_open(*, actor: Any, cycle: Cycle, on: dt.date | None = None) -> Cycle:
                 region_code=_region(unit),
                 position_code=resolved.position or "",
                 manager=_manager(unit),
-                scheme_code=resolved.scheme_code,
-                scheme_version=resolved.version,
-                line_set=_line_set(line_sets, resolved.lines),
+                scheme_code=spread.scheme.scheme_code,
+                scheme_version=spread.scheme.version,
+                line_set=_line_set(line_sets, spread.lines),
                 status=status,
                 days_factor=factor.quantize(Decimal("0.000001")),
                 unit_days=worked,
