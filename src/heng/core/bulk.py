@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, models
+from django.utils import timezone
 
 __all__ = ["bulk_insert", "insert_frame"]
 
@@ -124,6 +125,9 @@ def _completed(model: type[models.Model], frame: pl.DataFrame) -> pl.DataFrame:
     fill: dict[str, Any] = {}
     for field in meta.concrete_fields:
         if field.primary_key or field.attname in frame.columns:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            fill[field.attname] = timezone.now()
             continue
         default = field.get_default()  # as a new instance would have it ("" for text)
         if default is None and not field.null:

@@ -6,13 +6,14 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from heng.accounts.models import User
 from heng.core.bulk import bulk_insert, insert_frame
 from heng.core.models import AuditEvent, Notification
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 AT = dt.datetime(2026, 3, 16, 8, 30, 15, 123456, tzinfo=dt.UTC)
 

@@ -56,7 +56,7 @@ from heng.performance.models.cycles import (
     TargetMethodChoice,
 )
 from heng.performance.models.ledger import GENESIS, LedgerEntry, LedgerHead
-from heng.performance.models.results import Adjustment, Result
+from heng.performance.models.results import EXPLAIN_COLUMNS, Adjustment, Result, explanation_rows
 from heng.performance.models.reviews import (
     ANONYMITY_MIN,
     InvitationStatus,
@@ -67,6 +67,7 @@ from heng.performance.models.reviews import (
 
 __all__ += [
     "ANONYMITY_MIN",
+    "EXPLAIN_COLUMNS",
     "GENESIS",
     "Adjustment",
     "BonusEntry",
@@ -86,4 +87,5 @@ __all__ += [
     "ReviewInvitation",
     "Target",
     "TargetMethodChoice",
+    "explanation_rows",
 ]

@@ -16,7 +16,7 @@ def cycle_export_xlsx(cycle: Cycle) -> bytes:
         .select_related("participant", "participant__unit")
         .order_by("participant__employee_no")
     )
-    indicators = sorted({r["indicator"] for x in results for r in json.loads(x.indicators)})
+    indicators = sorted({r["indicator"] for x in results for r in x.indicator_rows()})
     categories = sorted({c["category"] for x in results for c in json.loads(x.categories)})
     head = [
         "工号 employee_no",
@@ -40,7 +40,7 @@ def cycle_export_xlsx(cycle: Cycle) -> bytes:
     sheet.write_row(0, 0, head, bold)
     for n, r in enumerate(results, start=1):
         p = r.participant
-        scores = {x["indicator"]: x["score"] for x in json.loads(r.indicators)}
+        scores = {x["indicator"]: x["score"] for x in r.indicator_rows()}
         cats = {c["category"]: c["score"] for c in json.loads(r.categories)}
         row = [
             p.employee_no,

@@ -85,7 +85,7 @@ def scorecard_of(result: Result, *, with_trend: bool = True) -> Scorecard:
     cycle, p = result.cycle, result.participant
     lines = {ln["indicator"]: ln for ln in cycle.line_sets.get(p.line_set, [])}
     rows = []
-    for r in json.loads(result.indicators):
+    for r in result.indicator_rows():
         ln = lines.get(r["indicator"], {})
         rows.append(
             IndicatorLine(

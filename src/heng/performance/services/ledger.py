@@ -12,14 +12,35 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from django.db import transaction
+from django.utils import timezone
 
-from heng.core.bulk import bulk_insert
+from heng.core.bulk import bulk_insert, insert_frame
 from heng.performance.models import GENESIS, LedgerEntry, LedgerHead
 
 
+@dataclass(frozen=True)
+class RawJSON:
+    """JSON text put into a payload as it is (a result's stored explanation)."""
+
+    text: str
+
+
 def canonical(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Sorted keys, compact separators, non-ASCII as is; :class:`RawJSON` values verbatim."""
+    raws: dict[str, str] = {}
+    plain: dict[str, Any] = {}
+    for key, value in payload.items():
+        if isinstance(value, RawJSON):
+            marker = f"\x00raw:{key}\x00"
+            raws[json.dumps(marker)] = value.text
+            value = marker
+        plain[key] = value
+    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for quoted, raw in raws.items():
+        text = text.replace(quoted, raw, 1)
+    return text
 
 
 def entry_hash(prev_hash: str, payload: str) -> str:
@@ -59,6 +80,36 @@ def ledger_append(entries: Iterable[Entry]) -> int:
     bulk_insert(LedgerEntry, rows)
     LedgerHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev)
     return len(rows)
+
+
+def ledger_append_payloads(*, kind: str, cycle_code: str, payloads: pl.DataFrame) -> int:
+    """Append ``payloads`` (``employee_no, payload``: canonical JSON text) in order, e.g. a
+    whole cycle at publication; same chain and locking as :func:`ledger_append`."""
+    LedgerHead.objects.get_or_create(id=1)
+    head = LedgerHead.objects.select_for_update().get(id=1)
+    prev = head.last_hash
+    prevs, hashes = [], []
+    for text in payloads["payload"].to_list():
+        digest = entry_hash(prev, text)
+        prevs.append(prev)
+        hashes.append(digest)
+        prev = digest
+    count = payloads.height
+    insert_frame(
+        LedgerEntry,
+        payloads.select(
+            pl.int_range(head.last_seq + 1, head.last_seq + 1 + count, dtype=pl.Int64).alias("seq"),
+            pl.lit(kind).alias("kind"),
+            pl.lit(cycle_code).alias("cycle_code"),
+            "employee_no",
+            "payload",
+            pl.Series("prev_hash", prevs, pl.Utf8),
+            pl.Series("hash", hashes, pl.Utf8),
+            pl.lit(timezone.now()).alias("created_at"),
+        ),
+    )
+    LedgerHead.objects.filter(id=1).update(last_seq=head.last_seq + count, last_hash=prev)
+    return count
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from heng.core.bulk import bulk_insert
+from heng.core.bulk import insert_frame
+from heng.core.frames import fixed_point, json_string, queryset_frame
 from heng.engine import ENGINE_VERSION, EngineError, ScoringConfig, input_hash, score
 from heng.engine.result import ScoreResult
 from heng.integrations.selectors import metric_values
@@ -30,6 +31,7 @@ from heng.performance.cycle_errors import CycleConflict, ScoringRefused
 from heng.performance.documents.model import TARGET_RULES
 from heng.performance.models import (
     ANONYMITY_MIN,
+    EXPLAIN_COLUMNS,
     BonusEntry,
     Cycle,
     CycleState,
@@ -46,18 +48,6 @@ from heng.performance.models import (
 
 Progress = Callable[[int, str], None]
 SCORABLE = (CycleState.OPEN, CycleState.SELF_REVIEW, CycleState.MANAGER_SCORING)
-EXPLAIN_COLUMNS = [
-    "indicator",
-    "actual",
-    "target",
-    "benchmark",
-    "reference",
-    "attainment",
-    "score",
-    "weight",
-    "effective_weight",
-    "contribution",
-]
 
 
 @dataclass
@@ -220,23 +210,17 @@ def cycle_inputs(cycle: Cycle) -> Inputs:
             .with_columns(pl.coalesce("fact", "unit_fact").alias("fact"))
             .drop("unit_fact")
         )
-    manual = pl.DataFrame(
-        list(
-            ManualValue.objects.filter(participant__cycle=cycle).values_list(
-                "participant_id", "indicator", "value"
-            )
+    manual = queryset_frame(
+        ManualValue.objects.filter(participant__cycle=cycle).values_list(
+            "participant_id", "indicator", "value"
         ),
-        schema={"pid": pl.Int64, "indicator": pl.String, "manual": pl.Float64},
-        orient="row",
+        {"pid": pl.Int64, "indicator": pl.String, "manual": pl.Float64},
     )
-    targets = pl.DataFrame(
-        list(
-            Target.objects.filter(participant__cycle=cycle).values_list(
-                "participant_id", "indicator", "value"
-            )
+    targets = queryset_frame(
+        Target.objects.filter(participant__cycle=cycle).values_list(
+            "participant_id", "indicator", "value"
         ),
-        schema={"pid": pl.Int64, "indicator": pl.String, "assigned": pl.Float64},
-        orient="row",
+        {"pid": pl.Int64, "indicator": pl.String, "assigned": pl.Float64},
     )
     answers = pl.DataFrame(
         list(
@@ -337,13 +321,28 @@ def _refuse_gaps(grid: pl.DataFrame) -> None:
             )
 
 
+def _json_text(column: str) -> pl.Expr:
+    """A column as JSON text: strings quoted and escaped, numbers as Polars prints them
+    (shortest round-trip form), null as null."""
+    expr = pl.col(column)
+    if column == "indicator":
+        return json_string(expr)
+    # NaN and infinity are not JSON: null, like a missing value.
+    return pl.when(expr.is_finite()).then(expr.cast(pl.Utf8)).otherwise(pl.lit("null"))
+
+
 def _explanations(result: ScoreResult) -> pl.DataFrame:
-    """One JSON array text per employee, built vectorised."""
+    """One JSON array text per employee — per indicator an array in EXPLAIN_COLUMNS order —
+    written by string concatenation in Polars (no JSON encoder per row)."""
     ind = result.indicators.select(
         "employee_id", pl.col("indicator").cast(pl.String), *EXPLAIN_COLUMNS[1:]
     )
+    parts: list[pl.Expr] = [pl.lit("[")]
+    for n, column in enumerate(EXPLAIN_COLUMNS):
+        parts += [pl.lit(","), _json_text(column)] if n else [_json_text(column)]
+    parts.append(pl.lit("]"))
     return ind.group_by("employee_id", maintain_order=True).agg(
-        pl.struct(EXPLAIN_COLUMNS).struct.json_encode().str.join(",").alias("indicators")
+        pl.concat_str(parts).str.join(",").alias("indicators")
     )
 
 
@@ -363,54 +362,45 @@ def _categories(result: ScoreResult) -> pl.DataFrame:
     )
 
 
-def _d(value: Any) -> Any:
-    return None if value is None else format(value, ".4f")
-
-
-def _store(cycle: Cycle, inputs: Inputs, result: ScoreResult, digest: str) -> int:
+def _store_frame(cycle: Cycle, inputs: Inputs, result: ScoreResult, digest: str) -> pl.DataFrame:
+    """One row per result, as :class:`Result` columns (scores as 4-decimal text)."""
     totals = result.totals.join(_explanations(result), on="employee_id").join(
         _categories(result), on="employee_id", how="left"
     )
-    rows = []
-    for r in totals.select(
-        "employee_id",
-        "kpi",
-        "review_score",
-        "bonus",
-        "total",
-        pl.col("rating").cast(pl.String),
-        "rank",
-        "group_size",
-        "indicators",
-        "categories",
-    ).iter_rows():
-        emp, kpi, review, bonus, total, rating, rank, size, ind, cat = r
-        rows.append(
-            Result(
-                cycle_id=cycle.pk,
-                participant_id=inputs.participant_ids[emp],
-                employee_id=inputs.employee_pks[emp],
-                kpi=_d(kpi),
-                review_score=_d(review),
-                bonus=_d(bonus),
-                total=_d(total),
-                rating=rating,
-                rank=rank,
-                group_size=size,
-                final_total=_d(total),
-                final_rating=rating,
-                indicators=f"[{ind}]",
-                categories=f"[{cat or ''}]",
-                engine_version=ENGINE_VERSION,
-                input_hash=digest,
-            )
-        )
+    return totals.select(
+        pl.lit(cycle.pk).alias("cycle_id"),
+        pl.col("employee_id")
+        .replace_strict(inputs.participant_ids, return_dtype=pl.Int64)
+        .alias("participant_id"),
+        pl.col("employee_id")
+        .replace_strict(inputs.employee_pks, return_dtype=pl.Int64)
+        .alias("employee_id"),
+        fixed_point(pl.col("kpi")).alias("kpi"),
+        fixed_point(pl.col("review_score")).alias("review_score"),
+        fixed_point(pl.col("bonus")).alias("bonus"),
+        fixed_point(pl.col("total")).alias("total"),
+        pl.col("rating").cast(pl.String).alias("rating"),
+        pl.col("rank").cast(pl.Int64),
+        pl.col("group_size").cast(pl.Int64),
+        fixed_point(pl.col("total")).alias("final_total"),
+        pl.col("rating").cast(pl.String).alias("final_rating"),
+        pl.concat_str(pl.lit("["), pl.col("indicators"), pl.lit("]")).alias("indicators"),
+        pl.concat_str(pl.lit("["), pl.col("categories").fill_null(""), pl.lit("]")).alias(
+            "categories"
+        ),
+        pl.lit(ENGINE_VERSION).alias("engine_version"),
+        pl.lit(digest).alias("input_hash"),
+    )
+
+
+def _store(cycle: Cycle, inputs: Inputs, result: ScoreResult, digest: str) -> int:
+    rows = _store_frame(cycle, inputs, result, digest)
     with transaction.atomic():
         locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
         if locked.state not in SCORABLE:
             raise CycleConflict(_("The cycle can no longer be scored."), code="not_scorable")
         Result.objects.filter(cycle=cycle).delete()
-        bulk_insert(Result, rows)
+        insert_frame(Result, rows)
         Cycle.objects.filter(pk=cycle.pk).update(
             score_progress=100,
             score_status="done",
@@ -419,7 +409,7 @@ def _store(cycle: Cycle, inputs: Inputs, result: ScoreResult, digest: str) -> in
             engine_version=ENGINE_VERSION,
             input_hash=digest,
         )
-    return len(rows)
+    return rows.height
 
 
 def cycle_score(

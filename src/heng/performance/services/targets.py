@@ -9,7 +9,6 @@ chef dispatched to him) — else NotFound/PermissionDenied and nothing is writte
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -123,7 +122,7 @@ def _baseline(participant: Participant, indicator: str) -> tuple[Decimal, str] |
     )
     if earlier is None:
         return None
-    for row in json.loads(earlier.indicators):
+    for row in earlier.indicator_rows():
         if row["indicator"] == indicator and row.get("actual") is not None:
             return Decimal(str(row["actual"])), earlier.cycle.code
     return None

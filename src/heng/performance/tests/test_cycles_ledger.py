@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import threading
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,8 @@ from heng.performance.cycle_errors import CycleConflict
 from heng.performance.models import Cycle, CycleState, LedgerEntry, Result
 from heng.performance.services.calibration import cycle_publish, result_correct
 from heng.performance.services.cycles import cycle_advance
-from heng.performance.services.ledger import ledger_verify
+from heng.performance.services.ledger import canonical, ledger_verify
+from heng.performance.services.ledger_payloads import ledger_payload
 from heng.performance.services.scoring import cycle_score
 from heng.performance.tests.cycle_fixtures import (
     load_facts,
@@ -161,4 +163,34 @@ def test_a_double_click_on_publish_publishes_exactly_once(
         t.join()
     assert sorted(outcomes) == ["conflict", "published"]
     assert LedgerEntry.objects.count() == 4
+    assert ledger_verify().ok
+
+
+def test_published_entries_hold_the_result_and_its_explanation_as_corrections_write_them(
+    world: Any, sales_scheme: Any
+) -> None:
+    # given a cycle in calibration where one result was adjusted to a Chinese rating text
+    # and one has no 360 score
+    cycle = calibrating(world, sales_scheme)
+    first = Result.objects.filter(cycle=cycle).order_by("participant__employee_no").first()
+    assert first is not None
+    Result.objects.filter(pk=first.pk).update(final_rating='优秀 "A"', review_score=None)
+
+    # when the cycle is published (the vectorised path)
+    cycle_publish(actor=world.users["hr"], cycle=cycle)
+
+    # then every entry's text is what the one-result path (used for corrections) writes
+    entries = list(LedgerEntry.objects.filter(cycle_code=cycle.code).order_by("seq"))
+    results = Result.objects.filter(cycle=cycle).select_related("participant")
+    expected = {
+        r.participant.employee_no: canonical(ledger_payload(r, cycle).payload) for r in results
+    }
+    assert [e.employee_no for e in entries] == sorted(expected)
+    assert {e.employee_no: e.payload for e in entries} == expected
+    # and it carries the explanation verbatim and the totals as stored
+    payload = json.loads(entries[0].payload)
+    assert payload["rating"] == '优秀 "A"'
+    assert payload["review"] is None
+    assert payload["indicators"] == json.loads(first.indicators)
+    assert payload["final_total"] == str(first.final_total)
     assert ledger_verify().ok

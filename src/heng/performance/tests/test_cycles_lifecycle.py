@@ -65,7 +65,7 @@ def test_a_cycle_is_scored_from_facts_and_targets(scored: Any) -> None:
         "T004": ("101.0000", "excellent", 1),
     }
     row = Result.objects.get(participant__employee_no="T001")
-    sales = next(x for x in json.loads(row.indicators) if x["indicator"] == "SALES")
+    sales = next(x for x in row.indicator_rows() if x["indicator"] == "SALES")
     assert (sales["actual"], sales["target"], sales["score"], sales["contribution"]) == (
         460.0,
         400.0,
@@ -90,7 +90,7 @@ def test_a_worker_killed_while_writing_leaves_the_old_results(
     def crash(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt("worker killed")
 
-    monkeypatch.setattr("heng.performance.services.scoring.bulk_insert", crash)
+    monkeypatch.setattr("heng.performance.services.scoring.insert_frame", crash)
     with pytest.raises(KeyboardInterrupt):
         cycle_score(cycle=scored)
     monkeypatch.undo()

@@ -4,7 +4,6 @@ verifies; building the demo again changes nothing."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -104,7 +103,7 @@ def test_operator_bj_sees_a_full_explanation_of_his_published_result(
         employee_ids=[employee_id],
     )
     assert plays.actual == facts["value"][0]
-    row = json.loads(cycle.results.get(employee_id=employee_id).indicators)
+    row = cycle.results.get(employee_id=employee_id).indicator_rows()
     assert len(row) == 6
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     page = client.get("/performance/scorecard/")

@@ -386,7 +386,7 @@ def test_the_review_score_is_the_rater_group_weighted_average(
     assert results["T003"].review_score == Decimal("80.0000")  # self only: 4.0
     # The review-kind indicator uses the same weighted average as its actual value.
     team = {
-        no: next(i for i in json.loads(r.indicators) if i["indicator"] == "TEAM360")
+        no: next(i for i in r.indicator_rows() if i["indicator"] == "TEAM360")
         for no, r in results.items()
     }
     assert team["T001"]["actual"] == pytest.approx(4.0, abs=1e-9)
