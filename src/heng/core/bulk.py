@@ -5,6 +5,10 @@ then escapes every text value into an array literal in Python, one regex callbac
 For wide text columns (a result's JSON explanation, a ledger payload) that is most of the
 time: 100,000 results took minutes. COPY hands the values to psycopg's C adapters instead.
 Runs inside the caller's transaction, like ``bulk_create``.
+
+* :func:`bulk_insert` — model instances (a few fields prepared by Django, the rest as is).
+* :func:`insert_frame` — a Polars frame, written as CSV by Polars: no Python object per value
+  (results, ledger entries, pace alerts, notifications by the ten thousand).
 """
 
 from __future__ import annotations
