@@ -113,6 +113,17 @@ def parse_numbers(expr: pl.Expr) -> pl.Expr:
     return text.cast(pl.Float64, strict=False)
 
 
+def _numbers(raw: pl.Series) -> pl.Series:
+    """:func:`parse_numbers`, with the separators and signs handled only where a plain cast
+    fails (a cast that succeeds gives what the full parse would)."""
+    values = raw.cast(pl.Float64, strict=False)
+    hard = (values.is_null() & raw.is_not_null()).arg_true()
+    if hard.is_empty():
+        return values
+    parsed = raw.gather(hard).to_frame("_raw").select(parse_numbers(pl.col("_raw")))
+    return values.scatter(hard, parsed.to_series())
+
+
 def _error(
     frame: pl.DataFrame, mask: pl.Expr, code: str, field_name: str | pl.Expr, detail: pl.Expr
 ) -> pl.DataFrame:
@@ -159,9 +170,12 @@ def clean(
         subjects.rename({"key": "_subject", "subject_id": "_subject_id"}), on="_subject", how="left"
     )
     date_raw = _strip("date") if "date" in rows.columns else pl.lit(None, pl.Utf8)
-    rows = rows.with_columns(date_raw.alias("_date_raw")).with_columns(
+    rows = rows.with_columns(date_raw.alias("_date_raw"))
+    # A file has few distinct dates (one per day): parse each once, not once per row.
+    dates = rows.select(pl.col("_date_raw").unique()).with_columns(
         parse_dates(pl.col("_date_raw")).alias("_date")
     )
+    rows = rows.join(dates, on="_date_raw", how="left", nulls_equal=True, maintain_order="left")
     errors = [
         _error(rows, pl.col("_subject").is_null(), "missing", subject, pl.lit("")),
         _error(
@@ -205,9 +219,8 @@ def clean(
             "_max": pl.Float64,
         },
     )
-    values = values.join(metrics, on="_metric", how="left").with_columns(
-        parse_numbers(pl.col("_raw")).alias("value")
-    )
+    values = values.join(metrics, on="_metric", how="left", maintain_order="left")
+    values = values.with_columns(_numbers(values["_raw"]).alias("value"))
     numeric = pl.col("_type") != "text"
     known = pl.col("metric_id").is_not_null()
     errors += [
@@ -301,14 +314,13 @@ def clean(
         if spec.layout == "long":
             parts.append(pl.col("_metric"))
         good = _shorten(good.with_columns(pl.concat_str(parts, separator=SEP).alias("natural_key")))
-        row_keys = good.select(ROW, "natural_key").unique(ROW, keep="first").sort(ROW)
-        first = row_keys.filter(pl.col("natural_key").is_first_distinct())
-        repeats = row_keys.join(first.rename({ROW: "same_as"}), on="natural_key").filter(
-            pl.col(ROW) != pl.col("same_as")
-        )
-        dropped = [repeats.select(ROW, "same_as")]
+        row_keys = good.select(ROW, "natural_key")
+        if spec.layout == "wide":  # one key per source row, repeated on each of its values
+            row_keys = row_keys.unique(ROW, keep="first")
+        first, repeats = _first_and_repeats(row_keys.sort(ROW))
+        dropped = [repeats]
         if first.height:
-            seen = existing_keys(first["natural_key"].sort())
+            seen = existing_keys(first["natural_key"])
             if seen.len():
                 fresh = first.join(seen.to_frame("natural_key"), on="natural_key", how="anti")
                 earlier = first.join(fresh.select(ROW), on=ROW, how="anti")
@@ -316,7 +328,7 @@ def clean(
                 first = fresh
         duplicate_rows = pl.concat(dropped).sort(ROW)
         duplicates = duplicate_rows.height
-        good = good.join(first.select(ROW), on=ROW, how="semi")
+        good = good.filter(~pl.col(ROW).is_in(duplicate_rows[ROW].implode()))
     else:
         good = good.with_columns(pl.lit(None, pl.Utf8).alias("natural_key"))
 
@@ -351,6 +363,28 @@ def clean(
         resolved=resolved,
         duplicate_rows=duplicate_rows,
     )
+
+
+def _first_and_repeats(row_keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split ``_row, natural_key`` (sorted by row) into the first row of each key and the
+    later rows repeating one (``_row, same_as``).
+
+    Keys are compared by their 64-bit hash first, and as strings only among the rows whose
+    hash is shared — usually the few real repeats — which is several times cheaper than
+    hashing a million strings for an exact first-occurrence pass.
+    """
+    shared = pl.col("natural_key").hash().is_duplicated()
+    unique = row_keys.filter(~shared)
+    suspects = row_keys.filter(shared).with_columns(
+        pl.col("natural_key").is_first_distinct().alias("_first")
+    )
+    firsts = suspects.filter(pl.col("_first")).drop("_first")
+    repeats = (
+        suspects.filter(~pl.col("_first"))
+        .join(firsts.rename({ROW: "same_as"}), on="natural_key")
+        .select(ROW, "same_as")
+    )
+    return pl.concat([unique, firsts]).sort(ROW), repeats
 
 
 def _values(rows: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:

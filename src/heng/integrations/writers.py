@@ -6,6 +6,8 @@ commit together or not at all (a worker killed half-way leaves nothing behind).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import polars as pl
 from django.db import connection
 
@@ -23,7 +25,7 @@ COLUMNS = (
     "row_no",
     "natural_key",
 )
-COPY_CHUNK = 8 * 1024 * 1024
+COPY_ROWS = 100_000
 INSERT_CHUNK = 50_000
 
 
@@ -58,14 +60,25 @@ def facts_write(facts: pl.DataFrame, *, batch_id: int, subject_kind: str) -> int
 def _copy(rows: pl.DataFrame) -> None:
     # Columns empty throughout are left out (NULL by default): less for the server to parse.
     columns = [c for c in COLUMNS if rows[c].null_count() < rows.height]
-    data = memoryview(rows.select(columns).write_csv(include_header=False).encode())
+    frame = rows.select(columns)
     sql = f"COPY {TABLE} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for start in range(0, len(data), COPY_CHUNK):
-            write_chunk(copy, data[start : start + COPY_CHUNK])
+    starts = range(0, frame.height, COPY_ROWS)
+
+    def encode(start: int) -> bytes:
+        return frame.slice(start, COPY_ROWS).write_csv(include_header=False).encode()
+
+    # The next chunk is written as CSV (Polars, without the GIL) while the server parses and
+    # indexes this one: the two cores work at the same time.
+    with (
+        ThreadPoolExecutor(max_workers=1) as encoder,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for chunk in encoder.map(encode, starts):
+            write_chunk(copy, chunk)
 
 
-def write_chunk(copy: object, chunk: memoryview) -> None:
+def write_chunk(copy: object, chunk: bytes) -> None:
     """One COPY chunk (a seam for the killed-worker test)."""
     copy.write(chunk)  # type: ignore[attr-defined]
 
@@ -90,7 +103,7 @@ def insert_chunk(cursor: object, sql: str, chunk: pl.DataFrame) -> None:
 
 
 def existing_keys(metric_ids: list[int]) -> object:
-    """A probe for cleaning: which of these (sorted) natural keys did the source already send?
+    """A probe for cleaning: which of these natural keys did the source already send?
 
     Keys compare byte-wise on both databases (``COLLATE "C"`` on PostgreSQL), so every stored
     key equal to one of ours lies between our first and last key: one index range scan.
@@ -104,8 +117,9 @@ def existing_keys(metric_ids: list[int]) -> object:
             f"SELECT DISTINCT natural_key FROM {TABLE} WHERE metric_id IN ({marks}) "
             "AND natural_key >= %s AND natural_key <= %s"
         )
+        lowest, highest = str(keys.min()), str(keys.max())  # byte-wise, as the index
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*metric_ids, keys[0], keys[-1]])
+            cursor.execute(sql, [*metric_ids, lowest, highest])
             found = [r[0] for r in cursor.fetchall()]
         return pl.Series("natural_key", found, dtype=pl.Utf8)
 

@@ -280,7 +280,7 @@ def kill_after_first_chunk(monkeypatch: Any) -> None:
     block runs as a savepoint inside the test's transaction: rolling it back is exactly what
     the database does for a process that died mid-transaction.)"""
     monkeypatch.setattr(writers, "INSERT_CHUNK", 2)
-    monkeypatch.setattr(writers, "COPY_CHUNK", 64)
+    monkeypatch.setattr(writers, "COPY_ROWS", 2)
     calls = {"n": 0}
     real_insert, real_copy = writers.insert_chunk, writers.write_chunk
 
