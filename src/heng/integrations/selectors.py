@@ -110,10 +110,26 @@ _SQL_AGG = {
 }
 
 
+def _inline_last() -> bool:
+    """PostgreSQL takes ``last()`` in the grouped pass; SQLite needs a window pass."""
+    return connection.vendor == "postgresql"
+
+
+# The latest fact's value as a plain aggregate: the largest [day, id, value] array is the
+# latest fact (ids break ties within a day, as the window pass's ORDER BY does), and its third
+# element is the value. This saves a second scan of the month's facts.
+_LAST = (
+    "(MAX(ARRAY[(date - DATE '2000-01-01')::float8, id::float8, value]) "
+    "FILTER (WHERE metric_id = {id}))[3]"
+)
+
+
 def _aggregate_sql(needed: list[Resolved], where: str) -> str:
     columns = []
     for r in needed:
         if r.func == "last":
+            if _inline_last():
+                columns.append(f'{_LAST.format(id=int(r.metric.pk))} AS "{r.column}"')
             continue
         expression = _SQL_AGG.get(r.func) or (
             "COUNT(DISTINCT text)"
@@ -124,7 +140,8 @@ def _aggregate_sql(needed: list[Resolved], where: str) -> str:
             f'{expression} FILTER (WHERE metric_id = {int(r.metric.pk)}) AS "{r.column}"'
         )
     return (
-        f"SELECT employee_id, unit_id, {', '.join(columns)} FROM {TABLE} {where} "
+        # (no columns when SQLite needs nothing but last(): the subjects, for its window pass)
+        f"SELECT {', '.join(['employee_id', 'unit_id', *columns])} FROM {TABLE} {where} "
         "GROUP BY employee_id, unit_id"
     )
 
@@ -143,13 +160,13 @@ def metric_values(
 ) -> pl.DataFrame:
     """Each formula's value per subject over [period_start, period_end] (both inclusive).
 
-    One grouped SQL pass computes every ``func(metric)`` any formula needs (plus one window
-    pass if some need ``last``); the formulas then run as Polars expressions over all subjects
-    at once. Columns: subject_type ("employee" | "unit"), subject_id, key (the formula's key),
-    value. A subject appears for a formula when it has at least one fact of the formula's
-    metrics in the period; there, missing sums and counts are 0, a missing mean/last/min/max
-    is null, and a division by 0 is null. ``employee_ids`` / ``unit_ids`` restrict the
-    subjects (giving only one of them leaves out the other kind).
+    One grouped SQL pass computes every ``func(metric)`` any formula needs (on SQLite plus
+    one window pass if some need ``last``); the formulas then run as Polars expressions over
+    all subjects at once. Columns: subject_type ("employee" | "unit"), subject_id, key (the
+    formula's key), value. A subject appears for a formula when it has at least one fact of
+    the formula's metrics in the period; there, missing sums and counts are 0, a missing
+    mean/last/min/max is null, and a division by 0 is null. ``employee_ids`` / ``unit_ids``
+    restrict the subjects (giving only one of them leaves out the other kind).
     """
     if period_end < period_start:
         raise ValidationFailed(
@@ -172,11 +189,12 @@ def metric_values(
         f"AND date >= %s AND date <= %s{subject_sql}"
     )
     params = [period_start, period_end, *subject_params]
-    agg_columns = [r.column for r in needed if r.func != "last"]
+    inline_last = _inline_last()
+    agg_columns = [r.column for r in needed if r.func != "last" or inline_last]
     names = ["employee_id", "unit_id", *agg_columns]
     schema = dict.fromkeys(names, pl.Int64) | dict.fromkeys(agg_columns, pl.Float64)
     frame = _fetch(_aggregate_sql(needed, where), params, names, schema)
-    lasts = [r for r in needed if r.func == "last"]
+    lasts = [] if inline_last else [r for r in needed if r.func == "last"]
     if lasts:
         frame = _join_last(frame, lasts, where, params)
     frame = frame.with_columns(

@@ -178,3 +178,18 @@ def test_lineage_names_every_fact_and_its_batch(facts: Any, world: Any) -> None:
     ]
     assert found["batches"] == [facts]
     assert found["total_rows"] == 2
+
+
+def test_last_takes_the_fact_sent_latest_when_two_share_the_latest_day(world: Any) -> None:
+    # given a source without a natural key that reports stock twice on 31 Jan (a morning and an
+    # evening delivery), and once on 30 Jan in a batch sent after both
+    shop = source_create(code="shop", name="门店库存")
+    metric_create(source=shop, code="stock", name="库存", aggregation="last")
+    ingest(shop, [{"employee_no": "T001", "date": "2026-01-31", "stock": 12}])
+    ingest(shop, [{"employee_no": "T001", "date": "2026-01-31", "stock": 7}])
+    ingest(shop, [{"employee_no": "T001", "date": "2026-01-30", "stock": 99}])
+    # when last(stock) is read for January
+    got = values(metric_values(formulas={"stock": "last(stock)"}, **JAN))
+    # then the latest day wins, and within it the delivery sent last
+    employee = world.people["gz1"].pk  # T001
+    assert got == {("stock", employee): 7.0}
