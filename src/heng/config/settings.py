@@ -229,6 +229,9 @@ LOGGING = {
     "loggers": {"heng": {"level": os.environ.get("HENG_LOG_LEVEL", "INFO")}},
 }
 
+# Memory one big analytical read (a period's facts grouped by person) may use per sort/hash
+# on PostgreSQL before spilling to disk; the server's default of 4 MB is meant for OLTP.
+HENG_ANALYTICS_WORK_MEM = os.environ.get("HENG_ANALYTICS_WORK_MEM", "128MB")
 HENG_API_TOKEN_DAYS = int(os.environ.get("HENG_API_TOKEN_DAYS", 90))
 
 # Days before a contract's end date that HR and the unit head are reminded (A4).

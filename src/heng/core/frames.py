@@ -11,7 +11,9 @@ client-side by psycopg, never pasted as text. Elsewhere (SQLite) a plain cursor 
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
@@ -23,7 +25,15 @@ __all__ = ["fixed_point", "fixed_text", "json_string", "queryset_frame", "read_f
 Schema = dict[str, Any]  # column → Polars dtype, in the order the query returns them
 
 
-def read_frame(sql: str, params: list[Any] | tuple[Any, ...], schema: Schema) -> pl.DataFrame:
+def read_frame(
+    sql: str,
+    params: list[Any] | tuple[Any, ...],
+    schema: Schema,
+    *,
+    work_mem: str | None = None,
+) -> pl.DataFrame:
+    """``work_mem`` (PostgreSQL, e.g. "128MB"): memory each sort or hash of this one query may
+    use before spilling to disk; the session's setting is restored afterwards."""
     typed = dict(schema)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -31,7 +41,11 @@ def read_frame(sql: str, params: list[Any] | tuple[Any, ...], schema: Schema) ->
 
             query = ClientCursor(cursor.connection).mogrify(sql, params)
             buffer = io.BytesIO()
-            with cursor.cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+            with (
+                connection.wrap_database_errors,
+                _work_mem(cursor, work_mem),
+                cursor.cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy,
+            ):
                 for chunk in copy:
                     buffer.write(chunk)
             if not buffer.getbuffer().nbytes:
@@ -41,6 +55,26 @@ def read_frame(sql: str, params: list[Any] | tuple[Any, ...], schema: Schema) ->
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return pl.DataFrame(rows, schema=typed, orient="row")
+
+
+@contextlib.contextmanager
+def _work_mem(cursor: Any, amount: str | None) -> Iterator[None]:
+    if not amount:
+        yield
+        return
+    cursor.execute(
+        "SELECT current_setting('work_mem'), set_config('work_mem', %s, false)", [amount]
+    )
+    before = cursor.fetchone()[0]
+    try:
+        yield
+    except Exception:
+        # A failed read inside a transaction aborts it, and its rollback undoes the setting
+        # too; outside one (autocommit) the connection is still usable: restore it there.
+        if not connection.in_atomic_block:
+            cursor.execute("SELECT set_config('work_mem', %s, false)", [before])
+        raise
+    cursor.execute("SELECT set_config('work_mem', %s, false)", [before])
 
 
 def queryset_frame(queryset: QuerySet[Any], schema: Schema) -> pl.DataFrame:

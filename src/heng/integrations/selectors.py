@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -146,8 +147,18 @@ def _aggregate_sql(needed: list[Resolved], where: str) -> str:
     )
 
 
-def _fetch(sql: str, params: list[Any], names: list[str], schema: dict[str, Any]) -> pl.DataFrame:
-    return read_frame(sql, params, {n: schema[n] for n in names})
+def _fetch(
+    sql: str, params: list[Any], names: list[str], schema: dict[str, Any], *, everyone: bool
+) -> pl.DataFrame:
+    # Everyone's facts for a month grouped by person: with the default 4 MB per sort the
+    # grouping spills to disk (~0.3 s of 2.8 for 100,000 people × 20 indicators). Reads for a
+    # list of people are small and keep the session's setting.
+    return read_frame(
+        sql,
+        params,
+        {n: schema[n] for n in names},
+        work_mem=settings.HENG_ANALYTICS_WORK_MEM if everyone else None,
+    )
 
 
 def metric_values(
@@ -193,7 +204,8 @@ def metric_values(
     agg_columns = [r.column for r in needed if r.func != "last" or inline_last]
     names = ["employee_id", "unit_id", *agg_columns]
     schema = dict.fromkeys(names, pl.Int64) | dict.fromkeys(agg_columns, pl.Float64)
-    frame = _fetch(_aggregate_sql(needed, where), params, names, schema)
+    everyone = employee_ids is None and unit_ids is None
+    frame = _fetch(_aggregate_sql(needed, where), params, names, schema, everyone=everyone)
     lasts = [] if inline_last else [r for r in needed if r.func == "last"]
     if lasts:
         frame = _join_last(frame, lasts, where, params)
@@ -254,6 +266,7 @@ def _join_last(
         params,
         names,
         {"employee_id": pl.Int64, "unit_id": pl.Int64, "metric_id": pl.Int64, "value": pl.Float64},
+        everyone=False,  # SQLite's window pass: no work_mem there
     )
     for r in lasts:
         part = last.filter(pl.col("metric_id") == r.metric.pk).select(
