@@ -106,7 +106,7 @@ def existing_keys(metric_ids: list[int]) -> object:
     """A probe for cleaning: which of these natural keys did the source already send?
 
     Keys compare byte-wise on both databases (``COLLATE "C"`` on PostgreSQL), so every stored
-    key equal to one of ours lies between our first and last key: one index range scan.
+    key equal to one of ours lies between our smallest and largest key: one index range scan.
     """
 
     def probe(keys: pl.Series) -> pl.Series:
