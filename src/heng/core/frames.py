@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import polars as pl
@@ -30,10 +30,11 @@ def read_frame(
     params: list[Any] | tuple[Any, ...],
     schema: Schema,
     *,
-    work_mem: str | None = None,
+    tuning: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
-    """``work_mem`` (PostgreSQL, e.g. "128MB"): memory each sort or hash of this one query may
-    use before spilling to disk; the session's setting is restored afterwards."""
+    """``tuning`` (PostgreSQL): planner/executor settings for this one query, e.g.
+    ``{"work_mem": "128MB"}`` (memory each sort or hash may use before spilling to disk); the
+    session's own values are restored afterwards."""
     typed = dict(schema)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -43,7 +44,7 @@ def read_frame(
             buffer = io.BytesIO()
             with (
                 connection.wrap_database_errors,
-                _work_mem(cursor, work_mem),
+                _tuned(cursor, tuning or {}),
                 cursor.cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy,
             ):
                 for chunk in copy:
@@ -51,30 +52,43 @@ def read_frame(
             if not buffer.getbuffer().nbytes:
                 return pl.DataFrame(schema=typed)
             buffer.seek(0)
-            return pl.read_csv(buffer, has_header=False, schema=typed)
+            # PostgreSQL's CSV writes booleans as t/f, which Polars' reader does not take.
+            flags = [name for name, dtype in typed.items() if dtype == pl.Boolean]
+            frame = pl.read_csv(
+                buffer, has_header=False, schema=typed | dict.fromkeys(flags, pl.Utf8)
+            )
+            return frame.with_columns(pl.col(flags) == "t") if flags else frame
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return pl.DataFrame(rows, schema=typed, orient="row")
 
 
 @contextlib.contextmanager
-def _work_mem(cursor: Any, amount: str | None) -> Iterator[None]:
-    if not amount:
+def _tuned(cursor: Any, tuning: Mapping[str, str]) -> Iterator[None]:
+    if not tuning:
         yield
         return
-    cursor.execute(
-        "SELECT current_setting('work_mem'), set_config('work_mem', %s, false)", [amount]
-    )
-    before = cursor.fetchone()[0]
+    names = list(tuning)
+    before = []
+    for name in names:
+        cursor.execute(
+            "SELECT current_setting(%s), set_config(%s, %s, false)", [name, name, tuning[name]]
+        )
+        before.append(cursor.fetchone()[0])
+
+    def restore() -> None:
+        for name, value in zip(names, before, strict=True):
+            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+
     try:
         yield
     except Exception:
-        # A failed read inside a transaction aborts it, and its rollback undoes the setting
-        # too; outside one (autocommit) the connection is still usable: restore it there.
+        # A failed read inside a transaction aborts it, and its rollback undoes the settings
+        # too; outside one (autocommit) the connection is still usable: restore them there.
         if not connection.in_atomic_block:
-            cursor.execute("SELECT set_config('work_mem', %s, false)", [before])
+            restore()
         raise
-    cursor.execute("SELECT set_config('work_mem', %s, false)", [before])
+    restore()
 
 
 def queryset_frame(queryset: QuerySet[Any], schema: Schema) -> pl.DataFrame:

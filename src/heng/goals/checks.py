@@ -4,17 +4,17 @@
 
 Evaluates every open KPI for every holder (:func:`heng.goals.evaluation.evaluate`), compares
 with the stored :class:`PaceState` and, on the transition not-breached → breached only, records
-a :class:`PaceAlert` and notifies the person and his manager with the numbers that triggered
-it (in-app, plus their channels). A recovery resets the state so that the next breach alerts
-again. Then KPI progress feeds the goal tree roll-up, and completed rewarded goals grant their
-points. Writes are proportional to the changes (transitions, goals whose progress moved), not
-to the number of people checked.
+a :class:`PaceAlert` for the person and his manager with the numbers that triggered it; once
+the check commits, the worker announces it (in-app, plus their channels —
+:func:`heng.goals.alerts.announce_alerts`). A recovery resets the state so that the next
+breach alerts again. Then KPI progress feeds the goal tree roll-up, and completed rewarded
+goals grant their points. Writes are proportional to the changes (transitions, goals whose
+progress moved), not to the number of people checked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
 from typing import Any
@@ -26,47 +26,35 @@ from django.utils.translation import gettext_lazy as _
 
 from heng.accounts.models import User
 from heng.core.bulk import insert_frame
+from heng.core.frames import queryset_frame
 from heng.engine.pace import breach_transitions
+from heng.goals.alerts import record_alerts
 from heng.goals.evaluation import Skipped, default_as_of, evaluate
-from heng.goals.models import Goal, GoalKind, PaceAlert, PaceRun, PaceState, Recognition
-from heng.goals.recipients import managers_of, users_of
+from heng.goals.models import Goal, GoalKind, PaceRun, PaceState, Recognition
+from heng.goals.recipients import users_of
 from heng.goals.rollup import goals_rollup, measure_key_results
 from heng.notifications.services import Outgoing, send_many
-from heng.people.models import Employee
-from heng.performance.models import Indicator
 
 log = logging.getLogger(__name__)
 KEYS = ["employee_id", "goal_id", "period_start"]
 LOCK_ID = 0x6865_6E67_0601  # "heng" + issue 6: one pace check at a time (PostgreSQL)
 
 
-def number(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return "—"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{text}{unit}" if unit in ("%", "") else f"{text} {unit}"
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
 def _previous(frame: pl.DataFrame) -> pl.DataFrame:
-    goal_ids = frame["goal_id"].unique().to_list()
-    starts = frame["period_start"].unique().to_list()
-    rows = PaceState.objects.filter(goal_id__in=goal_ids, period_start__in=starts).values_list(
-        "pk", "employee_id", "goal_id", "period_start", "breached"
-    )
-    return pl.DataFrame(
-        list(rows),
-        schema={
+    """The stored states of the frame's KPIs and periods."""
+    rows = PaceState.objects.filter(
+        goal_id__in=frame["goal_id"].unique().to_list(),
+        period_start__in=frame["period_start"].unique().to_list(),
+    ).values_list("pk", "employee_id", "goal_id", "period_start", "breached")
+    return queryset_frame(
+        rows,
+        {
             "state_id": pl.Int64,
             "employee_id": pl.Int64,
             "goal_id": pl.Int64,
             "period_start": pl.Date,
             "breached": pl.Boolean,
         },
-        orient="row",
     )
 
 
@@ -138,94 +126,6 @@ def _write_states(fired: pl.DataFrame, recovered: pl.DataFrame, now: dt.datetime
     PaceState.objects.bulk_update(back, [*_STATE_FIELDS, "recovered_at"], batch_size=2000)
 
 
-TITLE = _("Off pace: %(indicator)s (%(name)s)")
-BODY = _(
-    "%(name)s — %(goal)s: %(actual)s by %(as_of)s, %(expected)s expected to date "
-    "(%(attainment)s of the pace; alert below %(threshold)s). "
-    "Target %(target)s for %(period_start)s – %(period_end)s."
-)
-
-
-def _alerts(fired: pl.DataFrame, as_of: dt.date, now: dt.datetime) -> int:
-    """Record one alert per breach and notify the person and his manager(s)."""
-    if fired.is_empty():
-        return 0
-    employees = fired.select("employee_id", "unit_id", "working_unit_id").unique("employee_id")
-    managers = managers_of(employees.iter_rows())
-    own = users_of(employees["employee_id"].to_list())
-    names = dict(
-        Employee.objects.filter(pk__in=employees["employee_id"].to_list()).values_list("pk", "name")
-    )
-    goal_ids = fired["goal_id"].unique().to_list()
-    goals = dict(Goal.objects.filter(pk__in=goal_ids).values_list("pk", "title"))
-    indicators = {
-        i.pk: i for i in Indicator.objects.filter(pk__in=fired["indicator_id"].unique().to_list())
-    }
-    recipients = {
-        employee_id: json.dumps(
-            sorted(
-                ({own[employee_id]} if employee_id in own else set())
-                | managers.get(employee_id, set())
-            )
-        )
-        for employee_id in employees["employee_id"].to_list()
-    }
-    alerts = insert_frame(
-        PaceAlert,
-        fired.select(
-            "goal_id",
-            "employee_id",
-            "indicator_id",
-            "period_start",
-            "period_end",
-            pl.lit(as_of).alias("as_of"),
-            "actual",
-            "expected",
-            "target",
-            "threshold",
-            "attainment",
-            pl.col("employee_id")
-            .replace_strict(recipients, return_dtype=pl.Utf8)
-            .alias("recipients"),
-            pl.lit(now).alias("created_at"),
-        ),
-        with_pks=True,
-    )
-    user_ids = {u for ids in recipients.values() for u in json.loads(ids)}
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids).only("pk", "preferred_language")}
-    heard_by = {
-        e: [users[u] for u in json.loads(ids) if u in users] for e, ids in recipients.items()
-    }
-    messages = []
-    for alert in alerts.iter_rows(named=True):
-        unit = indicators[alert["indicator_id"]].unit
-        messages.append(
-            Outgoing(
-                recipients=heard_by[alert["employee_id"]],
-                title=TITLE,
-                body=BODY,
-                url=f"/goals/people/{alert['employee_id']}/",
-                params={
-                    "name": names.get(alert["employee_id"], ""),
-                    "indicator": indicators[alert["indicator_id"]].name,
-                    "goal": goals.get(alert["goal_id"], ""),
-                    "actual": number(alert["actual"], unit),
-                    "expected": number(alert["expected"], unit),
-                    "target": number(alert["target"], unit),
-                    "attainment": percent(alert["attainment"]),
-                    "threshold": percent(alert["threshold"]),
-                    "as_of": as_of.isoformat(),
-                    "period_start": alert["period_start"].isoformat(),
-                    "period_end": alert["period_end"].isoformat(),
-                },
-                key=f"pace:{alert['id']}",
-                kind="pace_alert",
-            )
-        )
-    send_many(messages)
-    return alerts.height
-
-
 REWARD_TITLE = _("+%(points)s points: %(goal)s")
 REWARD_BODY = _("Completed: %(goal)s. Well done!")
 
@@ -288,6 +188,23 @@ def _rewards(frame: pl.DataFrame, now: dt.datetime) -> int:
     return len(fresh)
 
 
+def _candidates(frame: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """The only rows that can change state: off pace now (a first or new breach), or on pace
+    now and off pace at the last check (a recovery). A few thousand of two million."""
+    was_off = previous.filter(pl.col("breached")).select(KEYS)
+    back = frame.join(was_off, on=KEYS, how="semi").filter(pl.col("breached") == False)  # noqa: E712
+    return pl.concat([frame.filter(pl.col("breached")), back])
+
+
+def _queue_announcement() -> None:
+    from heng.goals.tasks import announce_pace_alerts
+
+    try:
+        announce_pace_alerts.enqueue()
+    except Exception:  # the alerts are recorded; the every-minute job announces them
+        log.exception("could not queue the announcement of new pace alerts")
+
+
 def _lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -315,15 +232,17 @@ def pace_check(
         _lock()
         frame = evaluate(as_of=as_of, skipped=skipped)
         kr_values = measure_key_results(as_of=as_of)
-        judged = frame.filter(pl.col("breached").is_not_null())
-        previous = _previous(judged)
-        moves = breach_transitions(judged, previous, keys=KEYS).join(
+        previous = _previous(frame)
+        candidates = _candidates(frame, previous)
+        moves = breach_transitions(candidates, previous, keys=KEYS).join(
             previous.select(*KEYS, "state_id"), on=KEYS, how="left"
         )
         fired = moves.filter(pl.col("fire"))
         recovered = moves.filter(pl.col("recover"))
         _write_states(fired, recovered, now)
-        alerts = _alerts(fired, as_of, now)
+        alerts = record_alerts(fired, as_of=as_of, now=now)
+        if alerts:
+            transaction.on_commit(_queue_announcement)
         kpi_progress = dict(frame.group_by("goal_id").agg(pl.col("progress").mean()).iter_rows())
         goals_rollup(kpi_progress=kpi_progress, kr_values=kr_values)
         _rewards(frame, now)

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from heng.accounts.models import User
 from heng.accounts.services import user_create
+from heng.goals.alerts import announce_alerts
 from heng.goals.checks import pace_check
 from heng.goals.evaluation import default_as_of
 from heng.goals.models import Goal, GoalKind, GoalStatus
@@ -312,6 +313,7 @@ def build_goals_demo(password: str, progress: Progress = print, /) -> list[tuple
             actor=ops_head, employee=operators[1], points=20, message="裂变活动新增用户500人"
         )
     run = pace_check(as_of=as_of, trigger="demo", now=timezone.now())
+    announce_alerts()  # at once: the demo's worker may not be running yet
     progress(
         f"goals: cascade {STRATEGY} → 提升用户忠诚度 → 复购率 KPIs; {facts} new facts; "
         f"pace check as of {as_of}: {run.rows} checked, {run.fired} new alert(s)"

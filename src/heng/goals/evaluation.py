@@ -7,8 +7,8 @@ Steps, each one vectorised over all holders at once:
 1. open KPIs (``kind=kpi``, active, linked to a measurable indicator, period covering as_of);
 2. holders: everyone active on the KPI's position whose home or working unit lies in the
    KPI's unit subtree (newcomers join automatically), plus named assignees;
-3. actual values from the facts through integrations' ``metric_values`` (one grouped SQL pass
-   per distinct period), joined to the holders;
+3. actual values from the facts through integrations' ``metric_values_wide`` (one grouped SQL
+   pass per distinct period), joined to the holders;
 4. elapsed share per period (working days when a calendar applies) and the engine's pace.
 """
 
@@ -39,7 +39,7 @@ from heng.goals.models import (
 )
 from heng.integrations.formulas import parse_formula
 from heng.integrations.models import Metric
-from heng.integrations.selectors import metric_values, resolve_formula
+from heng.integrations.selectors import metric_values_wide, resolve_formula, seen_column
 from heng.org.models import OrgUnit, Position
 from heng.people.models import Employee, EmploymentStatus
 from heng.performance.models import SchemeVersion, ValueKind
@@ -199,7 +199,8 @@ def open_kpis(
 
 
 def holders(kpis: pl.DataFrame, *, employee_ids: list[int] | None = None) -> pl.DataFrame:
-    """``goal_id, employee_id, unit_id, working_unit_id, target`` for every KPI holder."""
+    """``goal_id, employee_id, unit_id, working_unit_id, target`` for every KPI holder, one row
+    per (KPI, person)."""
     schema = {
         "goal_id": pl.Int64,
         "employee_id": pl.Int64,
@@ -212,42 +213,61 @@ def holders(kpis: pl.DataFrame, *, employee_ids: list[int] | None = None) -> pl.
     people = Employee.objects.filter(status=EmploymentStatus.ACTIVE)
     if employee_ids is not None:
         people = people.filter(pk__in=employee_ids)
+    direct = _named_holders(kpis, people)
     positions = [p for p in kpis["position_id"].unique().to_list() if p is not None]
-    frames = []
-    if positions:
-        rows = people.filter(position_id__in=positions).values_list(
-            "pk", "position_id", "unit_id", "working_unit_id", "unit__path", "working_unit__path"
-        )
-        staff = queryset_frame(
-            rows,
-            {
-                "employee_id": pl.Int64,
-                "position_id": pl.Int64,
-                "unit_id": pl.Int64,
-                "working_unit_id": pl.Int64,
-                "home_path": pl.Utf8,
-                "work_path": pl.Utf8,
-            },
-        )
-        by_position = staff.join(
+    if not positions:
+        return direct.cast(schema)  # type: ignore[arg-type]
+    by_position = _position_holders(kpis, people.filter(position_id__in=positions))
+    if direct.height:
+        # A named row (with its own target) wins over the same person's row by position.
+        named = direct.select(pair_key())["pair"]
+        by_position = by_position.filter(~pair_key().is_in(named.implode()))
+    return pl.concat([by_position, direct], how="vertical_relaxed").cast(schema)  # type: ignore[arg-type]
+
+
+def _position_holders(kpis: pl.DataFrame, staff_rows: Any) -> pl.DataFrame:
+    """Everyone on a KPI's position whose home or working unit lies in its unit subtree."""
+    staff = queryset_frame(
+        staff_rows.values_list("pk", "position_id", "unit_id", "working_unit_id"),
+        {
+            "employee_id": pl.Int64,
+            "position_id": pl.Int64,
+            "unit_id": pl.Int64,
+            "working_unit_id": pl.Int64,
+        },
+    )
+    # Unit paths joined here rather than in SQL: a few hundred units, read once.
+    paths = queryset_frame(
+        OrgUnit.objects.values_list("pk", "path"), {"unit_id": pl.Int64, "path": pl.Utf8}
+    )
+    staff = staff.join(paths.rename({"path": "home_path"}), on="unit_id", how="left").join(
+        paths.rename({"unit_id": "working_unit_id", "path": "work_path"}),
+        on="working_unit_id",
+        how="left",
+    )
+    return (
+        staff.join(
             kpis.filter(pl.col("position_id").is_not_null()).select(
                 "goal_id", "position_id", "unit_path", "goal_target"
             ),
             on="position_id",
-        ).filter(
+        )
+        .filter(
             pl.col("home_path").str.starts_with(pl.col("unit_path"))
             | pl.col("work_path").fill_null("").str.starts_with(pl.col("unit_path"))
         )
-        frames.append(
-            by_position.select(
-                "goal_id",
-                "employee_id",
-                "unit_id",
-                "working_unit_id",
-                pl.col("goal_target").alias("target"),
-                pl.lit(1).alias("rank"),
-            )
+        .select(
+            "goal_id",
+            "employee_id",
+            "unit_id",
+            "working_unit_id",
+            pl.col("goal_target").alias("target"),
         )
+    )
+
+
+def _named_holders(kpis: pl.DataFrame, people: Any) -> pl.DataFrame:
+    """The people assigned to a KPI by name, with their own target where one is set."""
     named = GoalAssignment.objects.filter(
         goal_id__in=kpis["goal_id"].to_list(), employee__in=people
     ).values_list(
@@ -264,21 +284,13 @@ def holders(kpis: pl.DataFrame, *, employee_ids: list[int] | None = None) -> pl.
         },
         orient="row",
     )
-    if direct.height:
-        direct = direct.join(kpis.select("goal_id", "goal_target"), on="goal_id").select(
-            "goal_id",
-            "employee_id",
-            "unit_id",
-            "working_unit_id",
-            pl.coalesce("own_target", "goal_target").alias("target"),
-            pl.lit(0).alias("rank"),
-        )
-        frames.append(direct)
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    # Named and by position at once: the named row (with its own target) wins.
-    both = pl.concat(frames, how="vertical_relaxed").sort("rank")
-    return both.unique(subset=["goal_id", "employee_id"], keep="first").drop("rank").cast(schema)  # type: ignore[arg-type]
+    return direct.join(kpis.select("goal_id", "goal_target"), on="goal_id").select(
+        "goal_id",
+        "employee_id",
+        "unit_id",
+        "working_unit_id",
+        pl.coalesce("own_target", "goal_target").alias("target"),
+    )
 
 
 def workdays(calendar_id: int, first: dt.date, last: dt.date) -> list[dt.date]:
@@ -320,32 +332,38 @@ def shares(kpis: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
     return pl.concat(parts).select("period_start", "period_end", "calendar_id", "share")
 
 
+def pair_key(goal: pl.Expr | str = "goal_id", employee: pl.Expr | str = "employee_id") -> pl.Expr:
+    """One Int64 for a (goal, employee) pair: Polars joins two million pairs on one integer
+    column ~2.5× faster than on the two columns."""
+    goal = pl.col(goal) if isinstance(goal, str) else goal
+    employee = pl.col(employee) if isinstance(employee, str) else employee
+    return (goal.cast(pl.Int64) * (1 << 32) + employee.cast(pl.Int64)).alias("pair")
+
+
 def actuals(kpis: pl.DataFrame, people: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
-    """``employee_id, goal_id, actual`` from the facts, one SQL pass per distinct period."""
+    """``pair`` (:func:`pair_key`), ``actual`` from the facts, one SQL pass per distinct period;
+    pairs without data are left out."""
     out = []
     ids = people["employee_id"].unique().to_list()
     # A short list is cheaper to filter in SQL; for everyone, read all and join.
     subject_ids = ids if len(ids) <= 5000 else None
     for (first, last), group in kpis.group_by(["period_start", "period_end"]):
         formulas = dict(group.select("indicator", "formula").unique().iter_rows())
-        values = metric_values(
+        wide = metric_values_wide(
             formulas=formulas,
             period_start=first,  # type: ignore[arg-type]
             period_end=min(last, as_of),  # type: ignore[type-var]
             employee_ids=subject_ids,
-        )
-        values = values.filter(pl.col("subject_type") == "employee").select(
-            pl.col("subject_id").alias("employee_id"),
-            pl.col("key").alias("indicator"),
-            pl.col("value").alias("actual"),
-        )
-        out.append(
-            group.select("goal_id", "indicator").join(values, on="indicator").drop("indicator")
-        )
+        ).filter(pl.col("employee_id").is_not_null())
+        # One slice of the wide frame per KPI: its indicator's column.
+        out += [
+            wide.filter(pl.col(seen_column(indicator))).select(
+                pair_key(pl.lit(goal_id), "employee_id"), pl.col(indicator).alias("actual")
+            )
+            for goal_id, indicator in group.select("goal_id", "indicator").iter_rows()
+        ]
     if not out:
-        return pl.DataFrame(
-            schema={"goal_id": pl.Int64, "employee_id": pl.Int64, "actual": pl.Float64}
-        )
+        return pl.DataFrame(schema={"pair": pl.Int64, "actual": pl.Float64})
     return pl.concat(out)
 
 
@@ -478,8 +496,11 @@ def evaluate(
         how="left",
         nulls_equal=True,
     )
-    frame = people.join(per_kpi, on="goal_id").join(
-        values, on=["goal_id", "employee_id"], how="left"
+    frame = (
+        people.join(per_kpi, on="goal_id")
+        .with_columns(pair_key())
+        .join(values, on="pair", how="left")
+        .drop("pair")
     )
     # Precedence: the KPI's own threshold, the indicator's, the person's scheme's, the default.
     by_scheme = scheme_thresholds(as_of=as_of)

@@ -310,12 +310,25 @@ class SchemePace(TimeStampedModel):
 class PaceState(models.Model):
     """Where one person stands on one KPI in one period, as of the last check."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="pace_states")
+    # Written tens of thousands at a time by the pace check from ids it read in the same
+    # transaction: no per-row constraint trigger (ADR 0009); the ORM still cascades. The
+    # employee is the first column of an index below; indicators are almost never deleted.
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="pace_states", db_constraint=False
+    )
     employee = models.ForeignKey(
-        "people.Employee", on_delete=models.CASCADE, related_name="pace_states"
+        "people.Employee",
+        on_delete=models.CASCADE,
+        related_name="pace_states",
+        db_constraint=False,
+        db_index=False,
     )
     indicator = models.ForeignKey(
-        "performance.Indicator", on_delete=models.CASCADE, related_name="+"
+        "performance.Indicator",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period until"))
@@ -346,12 +359,25 @@ class PaceState(models.Model):
 class PaceAlert(models.Model):
     """One breach, with the numbers that triggered it (kept after recovery)."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="alerts")
+    # Written tens of thousands at a time by the pace check from ids it read in the same
+    # transaction: no per-row constraint trigger (ADR 0009); the ORM still cascades. The
+    # employee is the first column of an index below; indicators are almost never deleted.
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="alerts", db_constraint=False
+    )
     employee = models.ForeignKey(
-        "people.Employee", on_delete=models.CASCADE, related_name="pace_alerts"
+        "people.Employee",
+        on_delete=models.CASCADE,
+        related_name="pace_alerts",
+        db_constraint=False,
+        db_index=False,
     )
     indicator = models.ForeignKey(
-        "performance.Indicator", on_delete=models.CASCADE, related_name="+"
+        "performance.Indicator",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period until"))
@@ -363,12 +389,21 @@ class PaceAlert(models.Model):
     attainment = models.FloatField(_("share of pace"))
     recipients = models.JSONField(_("notified users"), default=list)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    # Set once the recipients' messages are written (heng.goals.alerts.announce_alerts).
+    announced_at = models.DateTimeField(_("announced at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pace alert")
         verbose_name_plural = _("pace alerts")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["employee", "created_at"], name="pace_alert_employee")]
+        indexes = [
+            models.Index(fields=["employee", "created_at"], name="pace_alert_employee"),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(announced_at__isnull=True),
+                name="pace_alert_unannounced",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee_id}/{self.goal_id} {self.as_of}: {self.attainment:.0%}"

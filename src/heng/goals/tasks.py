@@ -1,5 +1,5 @@
 """Background work (thin): the pace check right after new data, as a safety net every minute,
-hourly, and on demand."""
+hourly, and on demand; the announcement of the alerts a check recorded."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from heng.goals.alerts import announce_alerts
 from heng.goals.checks import pace_check, pace_check_after_batch, pace_check_new_batches
 
 
@@ -36,3 +37,15 @@ def check_pace_after_ingestion() -> int:
 def check_pace_hourly() -> int:
     """Time passes too: the expected figure grows every day even when no data arrives."""
     return pace_check(trigger="schedule").fired
+
+
+@task()
+def announce_pace_alerts() -> int:
+    """Queued when a check that recorded alerts commits: their messages, in-app + channels."""
+    return announce_alerts()
+
+
+@db_periodic_task(crontab(minute="*"))
+def announce_pace_alerts_left() -> int:
+    """Safety net: alerts whose announcement was never queued or was lost (queue down)."""
+    return announce_alerts()

@@ -1,4 +1,4 @@
-"""Reads into Polars: ``read_frame`` on both databases, and its per-query memory setting."""
+"""Reads into Polars: ``read_frame`` on both databases, and its per-query settings."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ pytestmark = pytest.mark.django_db
 SCHEMA = {"n": pl.Int64, "label": pl.Utf8}
 
 
-def _work_mem() -> str:
+def _settings() -> tuple[str, str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('work_mem')")
-        return str(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT current_setting('work_mem'), current_setting('jit_inline_above_cost')"
+        )
+        work_mem, inline = cursor.fetchone()
+        return str(work_mem), str(inline)
 
 
 def test_a_query_reads_into_a_typed_frame_with_its_parameters_bound() -> None:
@@ -27,26 +30,49 @@ def test_a_query_reads_into_a_typed_frame_with_its_parameters_bound() -> None:
     assert frame.rows() == [(7, '第3名, "x"\'s'), (8, None)]
 
 
+def test_booleans_arrive_as_booleans_on_both_databases() -> None:
+    # when true, false and NULL are read as a Boolean column (PostgreSQL's CSV says t/f)
+    frame = read_frame(
+        "SELECT 1, 1 = 1 UNION ALL SELECT 2, 1 = 0 UNION ALL SELECT 3, NULL ORDER BY 1",
+        [],
+        {"n": pl.Int64, "flag": pl.Boolean},
+    )
+    # then they are Polars booleans, NULL as null
+    assert frame.rows() == [(1, True), (2, False), (3, None)]
+
+
 def test_an_empty_answer_is_an_empty_frame_with_the_schema() -> None:
     frame = read_frame("SELECT 1, 'a' WHERE 1 = 0", [], SCHEMA)
     assert (frame.height, frame.schema) == (0, pl.Schema(SCHEMA))
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="work_mem is PostgreSQL's")
-def test_work_mem_applies_to_the_one_read_and_is_restored_after() -> None:
-    # given the session's own setting
-    before = _work_mem()
-    # when a read asks for 96MB
-    frame = read_frame("SELECT 1, current_setting('work_mem')", [], SCHEMA, work_mem="96MB")
-    # then the query ran with it, and the session has its own setting back
-    assert frame.rows() == [(1, "96MB")]
-    assert _work_mem() == before
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="settings are PostgreSQL's")
+def test_settings_apply_to_the_one_read_and_are_restored_after() -> None:
+    # given the session's own settings
+    before = _settings()
+    assert before[0] != "96MB"
+    assert before[1] != "-1"
+    # when a read asks for 96MB and no JIT inlining
+    frame = read_frame(
+        "SELECT 1, current_setting('work_mem') || ' ' || current_setting('jit_inline_above_cost')",
+        [],
+        SCHEMA,
+        tuning={"work_mem": "96MB", "jit_inline_above_cost": "-1"},
+    )
+    # then the query ran with them, and the session has its own settings back
+    assert frame.rows() == [(1, "96MB -1")]
+    assert _settings() == before
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="work_mem is PostgreSQL's")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="settings are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)  # autocommit, as a read outside any atomic block
-def test_a_failed_read_outside_a_transaction_still_restores_work_mem() -> None:
-    before = _work_mem()
+def test_a_failed_read_outside_a_transaction_still_restores_the_settings() -> None:
+    before = _settings()
     with pytest.raises(DatabaseError):
-        read_frame("SELECT 1 / 0, 'x'", [], SCHEMA, work_mem="96MB")
-    assert _work_mem() == before
+        read_frame(
+            "SELECT 1 / 0, 'x'",
+            [],
+            SCHEMA,
+            tuning={"work_mem": "96MB", "jit_inline_above_cost": "-1"},
+        )
+    assert _settings() == before

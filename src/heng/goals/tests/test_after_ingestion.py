@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from heng.core.models import Notification
 from heng.goals.checks import pace_check_after_batch, pace_check_new_batches
+from heng.goals.tasks import announce_pace_alerts_left
 from heng.goals.models import PaceAlert, PaceRun
 from heng.goals.tests.conftest import MID_MARCH, Cascade, daily, ingest
 
@@ -86,6 +87,10 @@ def test_the_safety_net_checks_batches_the_hook_missed(
     assert run is not None
     assert (run.trigger, run.batch_id, run.fired) == ("ingestion", batch_id, 2)
     assert pace_check_new_batches() is None  # nothing new since
+    # the announcement was not queued either (no commit hooks here): its own net tells them
+    assert _pace_notes() == 0
+    assert announce_pace_alerts_left.call_local() == 2
+    assert _pace_notes() == 4
     # the lost on-commit check turning up late is not repeated: a check covers the batch
     queued_at = run.started_at - dt.timedelta(seconds=1)
     assert pace_check_after_batch(batch_id=batch_id, committed_after=queued_at) is None

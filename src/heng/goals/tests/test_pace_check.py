@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from heng.core.models import Notification
+from heng.accounts.models import User
+from heng.goals.alerts import announce_alerts
 from heng.goals.checks import pace_check
 from heng.goals.evaluation import evaluate
 from heng.goals.models import Goal, PaceAlert, PaceState, Recognition
@@ -52,6 +54,7 @@ def test_one_alert_per_breach_to_the_person_and_his_manager(
     cascade: Cascade, march: None, world: Any
 ) -> None:
     run = pace_check(as_of=MID_MARCH)
+    assert announce_alerts() == 2
     assert (run.rows, run.fired, run.recovered) == (4, 2, 0)
     gz1 = world.people["gz1"]
     alerts = PaceAlert.objects.filter(employee=gz1).order_by("goal_id")
@@ -73,7 +76,35 @@ def test_one_alert_per_breach_to_the_person_and_his_manager(
     # the same check again (and again) alerts nobody
     again = pace_check(as_of=MID_MARCH)
     assert again.fired == 0
+    assert announce_alerts() == 0
     assert PaceAlert.objects.count() == 2
+    assert Notification.objects.filter(key__startswith="pace:").count() == 4
+
+
+def test_the_check_records_the_alerts_and_the_announcement_tells_everyone_once(
+    cascade: Cascade, march: None, world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    users = world.users
+    User.objects.filter(pk=users["gz1"].pk).update(preferred_language="en")
+    # when the check runs, it records the alerts and queues their announcement on commit
+    with django_capture_on_commit_callbacks() as queued:
+        run = pace_check(as_of=MID_MARCH)
+    assert run.fired == 2
+    assert len(queued) == 1
+    assert PaceAlert.objects.filter(announced_at__isnull=True).count() == 2
+    assert not Notification.objects.filter(key__startswith="pace:").exists()
+    # then the announcement writes one message per alert and recipient, each in his language
+    assert announce_alerts() == 2
+    assert not PaceAlert.objects.filter(announced_at__isnull=True).exists()
+    orders = PaceAlert.objects.get(goal=cascade.orders)
+    own = Notification.objects.get(key=f"pace:{orders.pk}:{users['gz1'].pk}")
+    assert own.title.startswith("Off pace: ")
+    assert "90 单 by 2026-03-15, 145.16 单 expected to date (62% of the pace" in own.body
+    boss = Notification.objects.get(key=f"pace:{orders.pk}:{users['gz_manager'].pk}")
+    assert "截至 2026-03-15 实际为 90 单，至今应达 145.16 单" in boss.body  # his language
+    assert boss.url == own.url == f"/goals/people/{world.people['gz1'].pk}/"
+    # and announcing again (a second worker, the every-minute job) tells nobody twice
+    assert announce_alerts() == 0
     assert Notification.objects.filter(key__startswith="pace:").count() == 4
 
 
@@ -125,6 +156,7 @@ def test_the_manager_gets_a_dingtalk_message_with_the_numbers(
         secret=robot.secret,
     )
     pace_check(as_of=MID_MARCH)
+    announce_alerts()
     from heng.notifications.services import deliveries_run_due
 
     assert deliveries_run_due() == 2
