@@ -129,7 +129,9 @@ else:
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if IS_POSTGRES:
     # No JIT: Heng's big reads (a month of facts grouped by person) spent more time compiling
-    # than running — up to 2 s of a 3 s aggregate on 2 cores; small queries never gain.
+    # than running — up to 2 s of a 3 s aggregate on 2 cores; small queries never gain. (The
+    # grouped read over everyone switches it back on without inlining, which does gain:
+    # heng.integrations.selectors._everyone_tuning.)
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -161,8 +161,9 @@ def announce_alerts(*, now: dt.datetime | None = None) -> int:
     if alerts.is_empty():
         return 0
     _notify(_labels(alerts))
-    for start in range(0, alerts.height, 50_000):
-        ids = alerts["id"][start : start + 50_000].to_list()
+    # (in slices: SQLite takes at most 32,766 parameters in one statement)
+    for start in range(0, alerts.height, 10_000):
+        ids = alerts["id"][start : start + 10_000].to_list()
         PaceAlert.objects.filter(pk__in=ids).update(announced_at=now or timezone.now())
     return alerts.height
 
