@@ -9,7 +9,12 @@ import pytest
 
 from heng.core.errors import ValidationFailed
 from heng.integrations.files import table_from_records
-from heng.integrations.selectors import fact_lineage, metric_values
+from heng.integrations.selectors import (
+    fact_lineage,
+    metric_values,
+    metric_values_wide,
+    seen_column,
+)
 from heng.integrations.services import batch_ingest, metric_create, source_create
 
 JAN = {"period_start": dt.date(2026, 1, 1), "period_end": dt.date(2026, 1, 31)}
@@ -84,6 +89,25 @@ def test_sum_mean_last_count_min_max_over_a_month_inclusive(facts: Any, world: A
     assert ("rate", t2) not in got
     assert ("followers", t2) not in got
     assert world.people["fs1"].pk not in {k[1] for k in got}
+
+
+def test_the_wide_form_has_one_row_per_subject_and_tells_no_data_from_no_value(
+    facts: Any, world: Any
+) -> None:
+    t1, t2 = world.people["gz1"].pk, world.people["gz2"].pk
+    # when the same formulas are asked for one row per subject
+    wide = metric_values_wide(
+        formulas={"plays": "sum(plays)", "rate": "mean(rate)", "conv": "sum(orders) / sum(views)"},
+        **JAN,
+    )
+    rows = {r["employee_id"]: r for r in wide.to_dicts()}
+    # then each person with facts has one row, values as in the long form
+    assert set(rows) == {t1, t2}
+    assert (rows[t1]["plays"], rows[t1]["rate"], rows[t1]["conv"]) == (400, 50, 15 / 200)
+    # T002 has no rate: no data (not seen, null); a 0 / 0 conversion: data, but no value
+    assert (rows[t2]["rate"], rows[t2][seen_column("rate")]) == (None, False)
+    assert (rows[t2]["conv"], rows[t2][seen_column("conv")]) == (None, True)
+    assert rows[t2][seen_column("plays")] is True
 
 
 def test_distinct_counts_text_values(erp: Any, world: Any) -> None:
