@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from heng.core.models import Notification
 from heng.goals.checks import pace_check_after_batch, pace_check_new_batches
-from heng.goals.tasks import announce_pace_alerts_left
 from heng.goals.models import PaceAlert, PaceRun
+from heng.goals.tasks import announce_pace_alerts_left
 from heng.goals.tests.conftest import MID_MARCH, Cascade, daily, ingest
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from heng.core.models import Notification
 from heng.accounts.models import User
+from heng.core.models import Notification
 from heng.goals.alerts import announce_alerts
 from heng.goals.checks import pace_check
 from heng.goals.evaluation import evaluate
