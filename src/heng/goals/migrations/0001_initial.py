@@ -8,630 +8,235 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("org", "0001_initial"),
-        ("people", "0005_contract_reminder"),
-        ("performance", "0004_ledger_append_only"),
+        ('org', '0001_initial'),
+        ('people', '0005_contract_reminder'),
+        ('performance', '0004_ledger_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="PaceRun",
+            name='PaceRun',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "started_at",
-                    models.DateTimeField(
-                        db_index=True, default=django.utils.timezone.now, verbose_name="started at"
-                    ),
-                ),
-                ("trigger", models.CharField(max_length=40, verbose_name="trigger")),
-                ("batch_id", models.BigIntegerField(blank=True, null=True, verbose_name="batch")),
-                ("as_of", models.DateField(verbose_name="data as of")),
-                (
-                    "rows",
-                    models.PositiveIntegerField(default=0, verbose_name="people × KPIs checked"),
-                ),
-                ("fired", models.PositiveIntegerField(default=0, verbose_name="alerts fired")),
-                ("recovered", models.PositiveIntegerField(default=0, verbose_name="back on pace")),
-                ("seconds", models.FloatField(default=0, verbose_name="seconds")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('started_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='started at')),
+                ('trigger', models.CharField(max_length=40, verbose_name='trigger')),
+                ('batch_id', models.BigIntegerField(blank=True, null=True, verbose_name='batch')),
+                ('as_of', models.DateField(verbose_name='data as of')),
+                ('rows', models.PositiveIntegerField(default=0, verbose_name='people × KPIs checked')),
+                ('fired', models.PositiveIntegerField(default=0, verbose_name='alerts fired')),
+                ('recovered', models.PositiveIntegerField(default=0, verbose_name='back on pace')),
+                ('seconds', models.FloatField(default=0, verbose_name='seconds')),
             ],
             options={
-                "verbose_name": "pace check",
-                "verbose_name_plural": "pace checks",
-                "ordering": ["-started_at", "-id"],
+                'verbose_name': 'pace check',
+                'verbose_name_plural': 'pace checks',
+                'ordering': ['-started_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="WorkCalendar",
+            name='WorkCalendar',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=80, verbose_name="name")),
-                (
-                    "is_default",
-                    models.BooleanField(default=False, verbose_name="default for all goals"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=80, verbose_name='name')),
+                ('is_default', models.BooleanField(default=False, verbose_name='default for all goals')),
             ],
             options={
-                "verbose_name": "working-day calendar",
-                "verbose_name_plural": "working-day calendars",
+                'verbose_name': 'working-day calendar',
+                'verbose_name_plural': 'working-day calendars',
             },
         ),
         migrations.CreateModel(
-            name="Goal",
+            name='Goal',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("strategy", "Strategic goal"),
-                            ("objective", "Objective"),
-                            ("key_result", "Key result"),
-                            ("kpi", "KPI"),
-                        ],
-                        max_length=12,
-                        verbose_name="level",
-                    ),
-                ),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                ("description", models.TextField(blank=True, verbose_name="description")),
-                ("start_date", models.DateField(verbose_name="from")),
-                ("end_date", models.DateField(verbose_name="until")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("active", "Active"), ("archived", "Archived")],
-                        default="active",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "weight",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=2,
-                        max_digits=6,
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(0),
-                            django.core.validators.MaxValueValidator(100),
-                        ],
-                        verbose_name="weight",
-                    ),
-                ),
-                (
-                    "measure_unit",
-                    models.CharField(blank=True, max_length=20, verbose_name="unit of measure"),
-                ),
-                (
-                    "start_value",
-                    models.FloatField(blank=True, null=True, verbose_name="start value"),
-                ),
-                ("target_value", models.FloatField(blank=True, null=True, verbose_name="target")),
-                (
-                    "current_value",
-                    models.FloatField(blank=True, null=True, verbose_name="current value"),
-                ),
-                (
-                    "current_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="value as of"),
-                ),
-                (
-                    "aggregate",
-                    models.CharField(
-                        choices=[("mean", "Average"), ("sum", "Sum")],
-                        default="mean",
-                        max_length=4,
-                        verbose_name="aggregate over people",
-                    ),
-                ),
-                (
-                    "cadence",
-                    models.CharField(
-                        choices=[
-                            ("month", "Monthly"),
-                            ("quarter", "Quarterly"),
-                            ("year", "Yearly"),
-                            ("whole", "Whole goal period"),
-                        ],
-                        default="month",
-                        max_length=8,
-                        verbose_name="target period",
-                    ),
-                ),
-                (
-                    "pace_mode",
-                    models.CharField(
-                        choices=[
-                            ("cumulative", "Builds up over the period (pro-rated)"),
-                            ("level", "A rate or average (not pro-rated)"),
-                        ],
-                        default="cumulative",
-                        max_length=10,
-                        verbose_name="pace",
-                    ),
-                ),
-                (
-                    "alert_threshold",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=2,
-                        help_text="e.g. 0.70; empty: the indicator's or the system default.",
-                        max_digits=4,
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(0.01),
-                            django.core.validators.MaxValueValidator(2),
-                        ],
-                        verbose_name="alert below share of pace",
-                    ),
-                ),
-                (
-                    "reward_points",
-                    models.PositiveIntegerField(
-                        default=0,
-                        help_text="Granted automatically once to each person who completes it.",
-                        verbose_name="points when completed",
-                    ),
-                ),
-                ("progress", models.FloatField(blank=True, null=True, verbose_name="progress")),
-                (
-                    "progress_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="progress as of"),
-                ),
-                (
-                    "indicator",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="goals",
-                        to="performance.indicator",
-                        verbose_name="indicator",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="owned_goals",
-                        to="people.employee",
-                        verbose_name="owner",
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="children",
-                        to="goals.goal",
-                        verbose_name="contributes to",
-                    ),
-                ),
-                (
-                    "position",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="goals",
-                        to="org.position",
-                        verbose_name="assigned to position",
-                    ),
-                ),
-                (
-                    "unit",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="goals",
-                        to="org.orgunit",
-                        verbose_name="unit",
-                    ),
-                ),
-                (
-                    "calendar",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="goals",
-                        to="goals.workcalendar",
-                        verbose_name="working-day calendar",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('kind', models.CharField(choices=[('strategy', 'Strategic goal'), ('objective', 'Objective'), ('key_result', 'Key result'), ('kpi', 'KPI')], max_length=12, verbose_name='level')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('description', models.TextField(blank=True, verbose_name='description')),
+                ('start_date', models.DateField(verbose_name='from')),
+                ('end_date', models.DateField(verbose_name='until')),
+                ('status', models.CharField(choices=[('active', 'Active'), ('archived', 'Archived')], default='active', max_length=10, verbose_name='status')),
+                ('weight', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='weight')),
+                ('measure_unit', models.CharField(blank=True, max_length=20, verbose_name='unit of measure')),
+                ('start_value', models.FloatField(blank=True, null=True, verbose_name='start value')),
+                ('target_value', models.FloatField(blank=True, null=True, verbose_name='target')),
+                ('current_value', models.FloatField(blank=True, null=True, verbose_name='current value')),
+                ('current_at', models.DateTimeField(blank=True, null=True, verbose_name='value as of')),
+                ('aggregate', models.CharField(choices=[('mean', 'Average'), ('sum', 'Sum')], default='mean', max_length=4, verbose_name='aggregate over people')),
+                ('cadence', models.CharField(choices=[('month', 'Monthly'), ('quarter', 'Quarterly'), ('year', 'Yearly'), ('whole', 'Whole goal period')], default='month', max_length=8, verbose_name='target period')),
+                ('pace_mode', models.CharField(choices=[('cumulative', 'Builds up over the period (pro-rated)'), ('level', 'A rate or average (not pro-rated)')], default='cumulative', max_length=10, verbose_name='pace')),
+                ('alert_threshold', models.DecimalField(blank=True, decimal_places=2, help_text="e.g. 0.70; empty: the indicator's or the system default.", max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0.01), django.core.validators.MaxValueValidator(2)], verbose_name='alert below share of pace')),
+                ('reward_points', models.PositiveIntegerField(default=0, help_text='Granted automatically once to each person who completes it.', verbose_name='points when completed')),
+                ('progress', models.FloatField(blank=True, null=True, verbose_name='progress')),
+                ('progress_at', models.DateTimeField(blank=True, null=True, verbose_name='progress as of')),
+                ('indicator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='goals', to='performance.indicator', verbose_name='indicator')),
+                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_goals', to='people.employee', verbose_name='owner')),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='goals.goal', verbose_name='contributes to')),
+                ('position', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='goals', to='org.position', verbose_name='assigned to position')),
+                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='goals', to='org.orgunit', verbose_name='unit')),
+                ('calendar', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='goals', to='goals.workcalendar', verbose_name='working-day calendar')),
             ],
             options={
-                "verbose_name": "goal",
-                "verbose_name_plural": "goals",
-                "ordering": ["kind", "title", "id"],
+                'verbose_name': 'goal',
+                'verbose_name_plural': 'goals',
+                'ordering': ['kind', 'title', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="IndicatorPace",
+            name='IndicatorPace',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "alert_threshold",
-                    models.DecimalField(
-                        decimal_places=2,
-                        max_digits=4,
-                        validators=[
-                            django.core.validators.MinValueValidator(0.01),
-                            django.core.validators.MaxValueValidator(2),
-                        ],
-                        verbose_name="alert below share of pace",
-                    ),
-                ),
-                (
-                    "indicator",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="pace_setting",
-                        to="performance.indicator",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('alert_threshold', models.DecimalField(decimal_places=2, max_digits=4, validators=[django.core.validators.MinValueValidator(0.01), django.core.validators.MaxValueValidator(2)], verbose_name='alert below share of pace')),
+                ('indicator', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='pace_setting', to='performance.indicator')),
             ],
             options={
-                "verbose_name": "indicator pace threshold",
-                "verbose_name_plural": "indicator pace thresholds",
+                'verbose_name': 'indicator pace threshold',
+                'verbose_name_plural': 'indicator pace thresholds',
             },
         ),
         migrations.CreateModel(
-            name="ProgressNote",
+            name='ProgressNote',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("text", models.TextField(blank=True, verbose_name="text")),
-                ("numbers", models.JSONField(blank=True, default=dict, verbose_name="numbers")),
-                ("value", models.FloatField(blank=True, null=True, verbose_name="new value")),
-                ("source", models.CharField(blank=True, max_length=60, verbose_name="source")),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        db_index=True, default=django.utils.timezone.now, verbose_name="created at"
-                    ),
-                ),
-                (
-                    "author",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="progress_notes",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "employee",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="progress_notes",
-                        to="people.employee",
-                    ),
-                ),
-                (
-                    "goal",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="notes",
-                        to="goals.goal",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('text', models.TextField(blank=True, verbose_name='text')),
+                ('numbers', models.JSONField(blank=True, default=dict, verbose_name='numbers')),
+                ('value', models.FloatField(blank=True, null=True, verbose_name='new value')),
+                ('source', models.CharField(blank=True, max_length=60, verbose_name='source')),
+                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created at')),
+                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='progress_notes', to=settings.AUTH_USER_MODEL)),
+                ('employee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='progress_notes', to='people.employee')),
+                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='goals.goal')),
             ],
             options={
-                "verbose_name": "progress note",
-                "verbose_name_plural": "progress notes",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name': 'progress note',
+                'verbose_name_plural': 'progress notes',
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Recognition",
+            name='Recognition',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("points", models.PositiveIntegerField(verbose_name="points")),
-                ("message", models.CharField(max_length=300, verbose_name="message")),
-                ("rule_key", models.CharField(blank=True, max_length=120, null=True, unique=True)),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        db_index=True, default=django.utils.timezone.now, verbose_name="created at"
-                    ),
-                ),
-                (
-                    "employee",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="recognitions",
-                        to="people.employee",
-                    ),
-                ),
-                (
-                    "goal",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="recognitions",
-                        to="goals.goal",
-                    ),
-                ),
-                (
-                    "granted_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="recognitions_granted",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('points', models.PositiveIntegerField(verbose_name='points')),
+                ('message', models.CharField(max_length=300, verbose_name='message')),
+                ('rule_key', models.CharField(blank=True, max_length=120, null=True, unique=True)),
+                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created at')),
+                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recognitions', to='people.employee')),
+                ('goal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='recognitions', to='goals.goal')),
+                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='recognitions_granted', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "recognition",
-                "verbose_name_plural": "recognitions",
-                "ordering": ["-created_at", "-id"],
+                'verbose_name': 'recognition',
+                'verbose_name_plural': 'recognitions',
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="CalendarDay",
+            name='CalendarDay',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("date", models.DateField(verbose_name="date")),
-                ("is_workday", models.BooleanField(verbose_name="working day")),
-                ("note", models.CharField(blank=True, max_length=80, verbose_name="note")),
-                (
-                    "calendar",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="days",
-                        to="goals.workcalendar",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('date', models.DateField(verbose_name='date')),
+                ('is_workday', models.BooleanField(verbose_name='working day')),
+                ('note', models.CharField(blank=True, max_length=80, verbose_name='note')),
+                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='days', to='goals.workcalendar')),
             ],
             options={
-                "verbose_name": "calendar day",
-                "verbose_name_plural": "calendar days",
+                'verbose_name': 'calendar day',
+                'verbose_name_plural': 'calendar days',
             },
         ),
         migrations.CreateModel(
-            name="GoalAssignment",
+            name='GoalAssignment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "target_value",
-                    models.FloatField(blank=True, null=True, verbose_name="own target"),
-                ),
-                (
-                    "employee",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="goal_assignments",
-                        to="people.employee",
-                    ),
-                ),
-                (
-                    "goal",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="assignments",
-                        to="goals.goal",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('target_value', models.FloatField(blank=True, null=True, verbose_name='own target')),
+                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goal_assignments', to='people.employee')),
+                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='goals.goal')),
             ],
             options={
-                "verbose_name": "goal assignment",
-                "verbose_name_plural": "goal assignments",
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("goal", "employee"), name="goal_assignment_once"
-                    )
-                ],
+                'verbose_name': 'goal assignment',
+                'verbose_name_plural': 'goal assignments',
+                'constraints': [models.UniqueConstraint(fields=('goal', 'employee'), name='goal_assignment_once')],
             },
         ),
         migrations.CreateModel(
-            name="PaceAlert",
+            name='PaceAlert',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("period_start", models.DateField(verbose_name="period from")),
-                ("period_end", models.DateField(verbose_name="period until")),
-                ("as_of", models.DateField(verbose_name="data as of")),
-                ("actual", models.FloatField(verbose_name="actual")),
-                ("expected", models.FloatField(verbose_name="expected to date")),
-                ("target", models.FloatField(verbose_name="target")),
-                ("threshold", models.FloatField(verbose_name="threshold")),
-                ("attainment", models.FloatField(verbose_name="share of pace")),
-                ("recipients", models.JSONField(default=list, verbose_name="notified users")),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        db_index=True, default=django.utils.timezone.now, verbose_name="created at"
-                    ),
-                ),
-                (
-                    "employee",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="pace_alerts",
-                        to="people.employee",
-                    ),
-                ),
-                (
-                    "goal",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="alerts",
-                        to="goals.goal",
-                    ),
-                ),
-                (
-                    "indicator",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="performance.indicator",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('period_start', models.DateField(verbose_name='period from')),
+                ('period_end', models.DateField(verbose_name='period until')),
+                ('as_of', models.DateField(verbose_name='data as of')),
+                ('actual', models.FloatField(verbose_name='actual')),
+                ('expected', models.FloatField(verbose_name='expected to date')),
+                ('target', models.FloatField(verbose_name='target')),
+                ('threshold', models.FloatField(verbose_name='threshold')),
+                ('attainment', models.FloatField(verbose_name='share of pace')),
+                ('recipients', models.JSONField(default=list, verbose_name='notified users')),
+                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created at')),
+                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pace_alerts', to='people.employee')),
+                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='goals.goal')),
+                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='performance.indicator')),
             ],
             options={
-                "verbose_name": "pace alert",
-                "verbose_name_plural": "pace alerts",
-                "ordering": ["-created_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["employee", "created_at"], name="pace_alert_employee")
-                ],
+                'verbose_name': 'pace alert',
+                'verbose_name_plural': 'pace alerts',
+                'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['employee', 'created_at'], name='pace_alert_employee')],
             },
         ),
         migrations.CreateModel(
-            name="PaceState",
+            name='PaceState',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("period_start", models.DateField(verbose_name="period from")),
-                ("period_end", models.DateField(verbose_name="period until")),
-                ("breached", models.BooleanField(default=False, verbose_name="off pace")),
-                ("actual", models.FloatField(null=True, verbose_name="actual")),
-                ("expected", models.FloatField(null=True, verbose_name="expected to date")),
-                ("target", models.FloatField(null=True, verbose_name="target")),
-                ("threshold", models.FloatField(null=True, verbose_name="threshold")),
-                ("attainment", models.FloatField(null=True, verbose_name="share of pace")),
-                (
-                    "breached_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="off pace since"),
-                ),
-                (
-                    "recovered_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="back on pace at"),
-                ),
-                (
-                    "checked_at",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="checked at"
-                    ),
-                ),
-                (
-                    "employee",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="pace_states",
-                        to="people.employee",
-                    ),
-                ),
-                (
-                    "goal",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="pace_states",
-                        to="goals.goal",
-                    ),
-                ),
-                (
-                    "indicator",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="performance.indicator",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('period_start', models.DateField(verbose_name='period from')),
+                ('period_end', models.DateField(verbose_name='period until')),
+                ('breached', models.BooleanField(default=False, verbose_name='off pace')),
+                ('actual', models.FloatField(null=True, verbose_name='actual')),
+                ('expected', models.FloatField(null=True, verbose_name='expected to date')),
+                ('target', models.FloatField(null=True, verbose_name='target')),
+                ('threshold', models.FloatField(null=True, verbose_name='threshold')),
+                ('attainment', models.FloatField(null=True, verbose_name='share of pace')),
+                ('breached_at', models.DateTimeField(blank=True, null=True, verbose_name='off pace since')),
+                ('recovered_at', models.DateTimeField(blank=True, null=True, verbose_name='back on pace at')),
+                ('checked_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='checked at')),
+                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pace_states', to='people.employee')),
+                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pace_states', to='goals.goal')),
+                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='performance.indicator')),
             ],
             options={
-                "verbose_name": "pace state",
-                "verbose_name_plural": "pace states",
-                "indexes": [
-                    models.Index(fields=["period_start", "breached"], name="pace_state_open")
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("employee", "goal", "period_start"), name="pace_state_once"
-                    )
-                ],
+                'verbose_name': 'pace state',
+                'verbose_name_plural': 'pace states',
+                'indexes': [models.Index(fields=['period_start', 'breached'], name='pace_state_open')],
+                'constraints': [models.UniqueConstraint(fields=('employee', 'goal', 'period_start'), name='pace_state_once')],
             },
         ),
         migrations.AddIndex(
-            model_name="goal",
-            index=models.Index(fields=["parent"], name="goal_parent"),
+            model_name='goal',
+            index=models.Index(fields=['parent'], name='goal_parent'),
         ),
         migrations.AddIndex(
-            model_name="goal",
-            index=models.Index(fields=["kind", "status"], name="goal_kind_status"),
+            model_name='goal',
+            index=models.Index(fields=['kind', 'status'], name='goal_kind_status'),
         ),
         migrations.AddConstraint(
-            model_name="goal",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("end_date__gte", models.F("start_date"))),
-                name="goal_period_ordered",
-            ),
+            model_name='goal',
+            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='goal_period_ordered'),
         ),
         migrations.AddConstraint(
-            model_name="calendarday",
-            constraint=models.UniqueConstraint(
-                fields=("calendar", "date"), name="calendar_day_once"
-            ),
+            model_name='calendarday',
+            constraint=models.UniqueConstraint(fields=('calendar', 'date'), name='calendar_day_once'),
         ),
     ]

@@ -6,47 +6,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("goals", "0001_initial"),
-        ("performance", "0004_ledger_append_only"),
+        ('goals', '0001_initial'),
+        ('performance', '0004_ledger_append_only'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SchemePace",
+            name='SchemePace',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "alert_threshold",
-                    models.DecimalField(
-                        decimal_places=2,
-                        max_digits=4,
-                        validators=[
-                            django.core.validators.MinValueValidator(0.01),
-                            django.core.validators.MaxValueValidator(2),
-                        ],
-                        verbose_name="alert below share of pace",
-                    ),
-                ),
-                (
-                    "scheme",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="pace_setting",
-                        to="performance.scheme",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('alert_threshold', models.DecimalField(decimal_places=2, max_digits=4, validators=[django.core.validators.MinValueValidator(0.01), django.core.validators.MaxValueValidator(2)], verbose_name='alert below share of pace')),
+                ('scheme', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='pace_setting', to='performance.scheme')),
             ],
             options={
-                "verbose_name": "scheme pace threshold",
-                "verbose_name_plural": "scheme pace thresholds",
+                'verbose_name': 'scheme pace threshold',
+                'verbose_name_plural': 'scheme pace thresholds',
             },
         ),
     ]
